@@ -1,0 +1,35 @@
+"""Request-scoped dependencies: one unit of work per request, run on the executor."""
+from typing import Annotated, Callable, TypeVar
+
+from fastapi import Depends, Request
+
+from db.pool import Database
+from db.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+
+class RequestUnitOfWork:
+    """A request's UnitOfWork; `run` executes a use case in it as one executor job.
+
+    Borrowing, the SQL, commit or rollback and returning the connection all happen in
+    that one job, so a cancelled request can never strand a connection.
+    """
+
+    def __init__(self, database: Database):
+        self._database = database
+        self._uow = UnitOfWork(database.pool)
+
+    async def run(self, use_case: Callable[..., T], *args) -> T:
+        return await self._database.run(self._in_transaction, use_case, args)
+
+    def _in_transaction(self, use_case: Callable[..., T], args: tuple) -> T:
+        with self._uow as uow:
+            return use_case(uow, *args)
+
+
+def get_uow(request: Request) -> RequestUnitOfWork:
+    return RequestUnitOfWork(request.app.state.database)
+
+
+UoW = Annotated[RequestUnitOfWork, Depends(get_uow)]

@@ -1,0 +1,50 @@
+from fastapi.testclient import TestClient
+
+from conftest import make_settings
+from db.migrations import Migration
+from db.pool import connect
+from main import create_app
+
+
+def test_health_is_ok(client):
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_when_database_answers_and_migrations_are_current(client):
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_not_ready_while_migrations_are_pending(empty_database_url):
+    with TestClient(create_app(make_settings(empty_database_url))) as client:
+        response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["detail"].endswith("migration(s) pending")
+
+
+def test_not_ready_when_an_applied_migration_changed(settings):
+    app = create_app(settings)
+    first = app.state.migrations[0]
+    app.state.migrations = [Migration(first.name, first.sql + "-- edited"), *app.state.migrations[1:]]
+    with TestClient(app) as client:
+        assert client.get("/ready").status_code == 503
+
+
+def test_not_ready_when_its_connections_are_killed(settings):
+    app = create_app(settings)
+    with TestClient(app) as client:
+        admin = connect(settings)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        admin.close()
+        response = client.get("/ready")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "password" not in response.text and "postgresql://" not in response.text

@@ -1,0 +1,68 @@
+"""Every error as application/problem+json (RFC 9457), never a stack trace or driver text."""
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from errors import InvalidReference, ServiceError, ServiceUnavailable
+
+logger = logging.getLogger("config_service")
+
+PROBLEM_TYPE = "about:blank"
+MAX_ERRORS = 20
+MAX_MESSAGE = 200
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None):
+    """A problem+json response; `errors` lists validation failures as {loc, msg}."""
+    body = {"type": PROBLEM_TYPE, "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def validation_errors(raw: list[dict]) -> list[dict]:
+    """Location and message of each failure, without echoing the input back."""
+    return [
+        {"loc": [str(part) for part in item.get("loc", ())], "msg": str(item.get("msg", ""))[:MAX_MESSAGE]}
+        for item in raw[:MAX_ERRORS]
+    ]
+
+
+async def _service_error(request: Request, error: ServiceError):
+    headers = None
+    if isinstance(error, ServiceUnavailable):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
+    errors = None
+    if isinstance(error, InvalidReference):
+        errors = [{"loc": ["body", error.field], "msg": error.detail}]
+    return problem(error.status, error.detail, errors=errors, headers=headers)
+
+
+async def _validation_error(request: Request, error: RequestValidationError):
+    return problem(422, "the request is not valid", errors=validation_errors(error.errors()))
+
+
+async def _http_error(request: Request, error: HTTPException):
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    return problem(error.status_code, detail, headers=error.headers)
+
+
+async def _unexpected_error(request: Request, error: Exception):
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "an unexpected error occurred")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error the app can raise through problem+json."""
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

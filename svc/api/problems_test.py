@@ -1,0 +1,79 @@
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from api.problems import install_problem_handlers, problem, validation_errors
+from errors import Conflict, InvalidReference, NotFound, ServiceUnavailable
+
+
+class Body(BaseModel):
+    name: str
+
+
+@pytest.fixture
+def client():
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/raise/{kind}")
+    async def raise_(kind: str):
+        raise {"404": NotFound("no such thing"), "409": Conflict("taken"), "503": ServiceUnavailable("down"),
+               "422": InvalidReference("names nothing", "application_id"), "500": RuntimeError("secret sql")}[kind]
+
+    @app.post("/body")
+    async def body(payload: Body):
+        return payload
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_problem_has_the_rfc_9457_members():
+    response = problem(409, "taken")
+    assert response.media_type == "application/problem+json"
+    assert json.loads(response.body) == {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "taken"}
+
+
+@pytest.mark.parametrize("status", ["404", "409", "422", "503"])
+def test_service_errors_keep_their_status(client, status):
+    response = client.get(f"/raise/{status}")
+    assert response.status_code == int(status)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == int(status)
+
+
+def test_unavailable_asks_the_client_to_retry(client):
+    assert client.get("/raise/503").headers["retry-after"] == "1"
+
+
+def test_invalid_reference_names_the_field(client):
+    assert client.get("/raise/422").json()["errors"] == [{"loc": ["body", "application_id"], "msg": "names nothing"}]
+
+
+def test_unexpected_error_is_a_500_without_its_text(client):
+    response = client.get("/raise/500")
+    assert response.status_code == 500
+    assert "secret" not in response.text
+    assert response.json()["detail"] == "an unexpected error occurred"
+
+
+def test_validation_error_lists_locations_without_the_input(client):
+    response = client.post("/body", json={"name": ["x" * 500]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]
+    assert "xxxx" not in response.text
+
+
+def test_method_not_allowed_is_problem_json(client):
+    response = client.delete("/body")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_validation_errors_are_capped():
+    raw = [{"loc": ("body", i), "msg": "m" * 1000, "input": "secret"} for i in range(100)]
+    errors = validation_errors(raw)
+    assert len(errors) == 20
+    assert all(len(e["msg"]) == 200 and "input" not in e for e in errors)

@@ -1,0 +1,163 @@
+"""SQL migrations: numbered files applied in order, each in its own transaction.
+
+Usage: python -m db.migrations [apply|status]
+"""
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+from psycopg2.extras import RealDictCursor
+
+from config import SettingsError, load_settings
+from db.pool import connect
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Any fixed number, the same in every process: pg_advisory_lock serialises the runners.
+LOCK_KEY = 7_318_224_001
+
+CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS migrations (
+    name        text        PRIMARY KEY,
+    checksum    char(64)    NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+class MigrationError(Exception):
+    """A migration cannot be applied, or an applied one was changed."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files of a folder, in order; a misnamed or duplicate number is an error."""
+    migrations, numbers = [], set()
+    for path in sorted(folder.glob("*.sql")):
+        match = FILE_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_slug.sql")
+        if match.group(1) in numbers:
+            raise MigrationError(f"{path.name}: migration number {match.group(1)} is used twice")
+        numbers.add(match.group(1))
+        migrations.append(Migration(path.stem, path.read_text(encoding="utf-8")))
+    return migrations
+
+
+def applied(connection) -> dict[str, dict]:
+    """Applied migrations by name; empty when the migrations table does not exist yet."""
+    with connection.cursor(cursor_factory=RealDictCursor) as cursor:
+        cursor.execute("SELECT to_regclass('migrations') IS NOT NULL AS present")
+        if not cursor.fetchone()["present"]:
+            return {}
+        cursor.execute("SELECT name, checksum, applied_at FROM migrations ORDER BY name")
+        return {row["name"]: row for row in cursor.fetchall()}
+
+
+def pending(connection, migrations: list[Migration]) -> list[Migration]:
+    """The migrations not yet applied; a changed applied file is an error."""
+    done = applied(connection)
+    for migration in migrations:
+        row = done.get(migration.name)
+        if row is not None and row["checksum"] != migration.checksum:
+            raise MigrationError(
+                f"{migration.name}: the file changed after it was applied (checksum mismatch); "
+                "add a new migration instead of editing an applied one"
+            )
+    return [m for m in migrations if m.name not in done]
+
+
+def apply(connection, migrations: list[Migration]) -> list[str]:
+    """Apply pending migrations under an advisory lock; return the names applied."""
+    connection.rollback()
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    try:
+        connection.autocommit = False
+        with connection.cursor() as cursor:
+            cursor.execute(CREATE_TABLE)
+        connection.commit()
+        todo = pending(connection, migrations)
+        connection.rollback()
+        for migration in todo:
+            _apply_one(connection, migration)
+        return [m.name for m in todo]
+    finally:
+        connection.rollback()
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def _apply_one(connection, migration: Migration) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(migration.sql)
+            cursor.execute(
+                "INSERT INTO migrations (name, checksum) VALUES (%s, %s)",
+                (migration.name, migration.checksum),
+            )
+        connection.commit()
+    except psycopg2.Error as error:
+        connection.rollback()
+        reason = (error.pgerror or str(error)).strip().splitlines()[0]
+        raise MigrationError(f"{migration.name}: {reason}") from None
+
+
+def status(connection, migrations: list[Migration]) -> list[str]:
+    """One line per migration: applied (with its time) or pending."""
+    done = applied(connection)
+    connection.rollback()
+    lines = []
+    for migration in migrations:
+        row = done.get(migration.name)
+        state = f"applied {row['applied_at'].isoformat()}" if row else "pending"
+        lines.append(f"{migration.name}  {state}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    """Command line: `apply` (the default) or `status`."""
+    command = argv[0] if argv else "apply"
+    if command not in ("apply", "status"):
+        print("usage: migrate [apply|status]", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+        migrations = discover()
+        connection = connect(settings)
+    except (SettingsError, MigrationError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    except psycopg2.OperationalError:
+        print("migrate: cannot connect to the database (check DATABASE_URL)", file=sys.stderr)
+        return 1
+    try:
+        if command == "status":
+            print("\n".join(status(connection, migrations)))
+        else:
+            names = apply(connection, migrations)
+            print("applied: " + ", ".join(names) if names else "migrations: up to date")
+        return 0
+    except MigrationError as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

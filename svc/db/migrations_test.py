@@ -1,0 +1,146 @@
+import threading
+
+import psycopg2
+import pytest
+
+from conftest import make_settings
+from db import migrations
+from db.migrations import Migration, MigrationError, apply, discover, pending, status
+from db.pool import connect
+
+FIRST = Migration("0001_first", "CREATE TABLE first (id int PRIMARY KEY)")
+SECOND = Migration("0002_second", "CREATE TABLE second (id int PRIMARY KEY)")
+BROKEN = Migration("0003_broken", "CREATE TABLE third (id int); INSERT INTO nowhere VALUES (1)")
+
+
+@pytest.fixture
+def empty(empty_database_url):
+    connection = connect(make_settings(empty_database_url))
+    yield connection
+    connection.close()
+
+
+def tables(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row["tablename"] for row in cursor.fetchall()}
+
+
+def recorded(connection) -> list[str]:
+    return list(migrations.applied(connection))
+
+
+def test_applies_files_in_order_and_records_each(empty):
+    assert apply(empty, [FIRST, SECOND]) == ["0001_first", "0002_second"]
+    assert {"first", "second", "migrations"} <= tables(empty)
+    rows = migrations.applied(empty)
+    assert list(rows) == ["0001_first", "0002_second"]
+    assert rows["0001_first"]["checksum"] == FIRST.checksum
+    assert rows["0001_first"]["applied_at"].tzinfo is not None
+
+
+def test_rerun_applies_nothing(empty):
+    apply(empty, [FIRST, SECOND])
+    assert apply(empty, [FIRST, SECOND]) == []
+    assert pending(empty, [FIRST, SECOND]) == []
+
+
+def test_changed_applied_file_is_refused(empty):
+    apply(empty, [FIRST])
+    edited = Migration(FIRST.name, FIRST.sql + " -- edited")
+    with pytest.raises(MigrationError, match="0001_first.*checksum"):
+        apply(empty, [edited, SECOND])
+    assert "second" not in tables(empty)
+
+
+def test_failing_file_leaves_no_trace_and_keeps_earlier_ones(empty):
+    with pytest.raises(MigrationError, match="0003_broken.*nowhere"):
+        apply(empty, [FIRST, SECOND, BROKEN])
+    assert "third" not in tables(empty)
+    assert recorded(empty) == ["0001_first", "0002_second"]
+    assert empty.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+def test_advisory_lock_is_released_after_a_failure(empty, empty_database_url):
+    with pytest.raises(MigrationError):
+        apply(empty, [BROKEN])
+    other = connect(make_settings(empty_database_url))
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s) AS free", (migrations.LOCK_KEY,))
+            assert cursor.fetchone()["free"]
+    finally:
+        other.close()
+
+
+def test_two_concurrent_runners_apply_each_file_once(empty_database_url):
+    # Not idempotent and slow: a second application would fail or overlap.
+    slow = Migration("0001_slow", "SELECT pg_sleep(0.3); CREATE TABLE once (id int)")
+    results, errors = [], []
+
+    def runner():
+        connection = connect(make_settings(empty_database_url))
+        try:
+            results.append(apply(connection, [slow, SECOND]))
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [[], ["0001_slow", "0002_second"]]
+
+
+def test_status_lists_applied_and_pending(empty):
+    assert status(empty, [FIRST]) == ["0001_first  pending"]
+    apply(empty, [FIRST])
+    lines = status(empty, [FIRST, SECOND])
+    assert lines[0].startswith("0001_first  applied 20")
+    assert lines[1] == "0002_second  pending"
+
+
+def test_discover_reads_the_folder_in_order(tmp_path):
+    (tmp_path / "0002_b.sql").write_text("SELECT 2")
+    (tmp_path / "0001_a.sql").write_text("SELECT 1")
+    assert [m.name for m in discover(tmp_path)] == ["0001_a", "0002_b"]
+
+
+def test_discover_refuses_misnamed_and_duplicate_files(tmp_path):
+    (tmp_path / "1_bad.sql").write_text("SELECT 1")
+    with pytest.raises(MigrationError, match="NNNN_slug"):
+        discover(tmp_path)
+    (tmp_path / "1_bad.sql").unlink()
+    (tmp_path / "0001_a.sql").write_text("SELECT 1")
+    (tmp_path / "0001_b.sql").write_text("SELECT 1")
+    with pytest.raises(MigrationError, match="used twice"):
+        discover(tmp_path)
+
+
+def test_project_migrations_build_the_schema(empty):
+    apply(empty, discover())
+    assert {"applications", "configurations", "migrations"} <= tables(empty)
+
+
+def test_command_line_applies_then_reports_status(empty_database_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert migrations.main(["status"]) == 0
+    assert "pending" in capsys.readouterr().out
+    assert migrations.main([]) == 0
+    assert "applied: 0001_" in capsys.readouterr().out
+    assert migrations.main(["apply"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_command_line_reports_errors_in_one_line(monkeypatch, capsys):
+    assert migrations.main(["sideways"]) == 2
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    assert migrations.main(["apply"]) == 1
+    assert "cannot connect" in capsys.readouterr().err
+    monkeypatch.setenv("POOL_SIZE", "zero")
+    assert migrations.main(["apply"]) == 2
+    assert "POOL_SIZE" in capsys.readouterr().err

@@ -1,0 +1,87 @@
+"""The database handle: a threaded connection pool and the executor that uses it."""
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator, Callable, TypeVar
+
+import psycopg2
+from psycopg2.extras import RealDictCursor
+from psycopg2.pool import ThreadedConnectionPool
+
+from config import Settings
+from errors import ServiceUnavailable
+
+T = TypeVar("T")
+
+
+def connection_options(settings: Settings) -> dict:
+    """Keyword arguments for psycopg2.connect: timeouts, keepalives and the row factory."""
+    server_options = " ".join(
+        [
+            f"-c statement_timeout={settings.statement_timeout_ms}",
+            f"-c lock_timeout={settings.lock_timeout_ms}",
+            f"-c idle_in_transaction_session_timeout={settings.idle_in_transaction_timeout_ms}",
+        ]
+    )
+    return {
+        "dsn": str(settings.database_url),
+        "cursor_factory": RealDictCursor,
+        "connect_timeout": settings.connect_timeout_seconds,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "application_name": "config-service",
+        "options": server_options,
+    }
+
+
+def connect(settings: Settings):
+    """Open one connection outside the pool (migrations, administration)."""
+    return psycopg2.connect(**connection_options(settings))
+
+
+@dataclass(frozen=True)
+class Database:
+    """A pool of connections and the executor whose threads borrow them."""
+
+    pool: ThreadedConnectionPool
+    executor: ThreadPoolExecutor
+    queue_wait_seconds: float
+
+    async def run(self, work: Callable[..., T], *args) -> T:
+        """Run blocking work on the executor; 503 if it waited longer than the queue allows.
+
+        Only a job that has not started can time out, so a write that began is never
+        reported as failed while it commits.
+        """
+        deadline = time.monotonic() + self.queue_wait_seconds
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, _run_before, deadline, work, args)
+
+
+def _run_before(deadline: float, work: Callable[..., T], args: tuple) -> T:
+    if time.monotonic() > deadline:
+        raise ServiceUnavailable("the service is saturated: the request waited too long for a database worker")
+    return work(*args)
+
+
+def create_pool(settings: Settings) -> ThreadedConnectionPool:
+    """A pool of pool_size connections, all opened now."""
+    # minconn == maxconn: the pool never closes a returned connection, and the executor
+    # (at most pool_size threads) never finds it empty.
+    return ThreadedConnectionPool(settings.pool_size, settings.pool_size, **connection_options(settings))
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """Open the pool and the executor; on exit close the executor first, then the pool."""
+    pool = create_pool(settings)
+    executor = ThreadPoolExecutor(settings.executor_workers, thread_name_prefix="db")
+    try:
+        yield Database(pool, executor, settings.queue_wait_seconds)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        pool.closeall()

@@ -1,0 +1,114 @@
+import asyncio
+
+import psycopg2
+import pytest
+from psycopg2.pool import ThreadedConnectionPool
+
+from conftest import make_settings
+from db.pool import connect, create_pool, open_database
+from db.unit_of_work import UnitOfWork
+from errors import ServiceUnavailable
+
+APP_ID = "01J0000000000000000000000A"
+CONFIG_ID = "01J0000000000000000000000C"
+
+
+@pytest.fixture
+def pool(settings):
+    pool = create_pool(settings)
+    yield pool
+    pool.closeall()
+
+
+def count(settings, table: str) -> int:
+    connection = connect(settings)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) AS n FROM {table}")
+            return cursor.fetchone()["n"]
+    finally:
+        connection.close()
+
+
+def write_both(uow: UnitOfWork) -> None:
+    uow.applications.add(APP_ID, "billing", None)
+    uow.configurations.add(CONFIG_ID, APP_ID, "database", None, {"host": "db"})
+
+
+def test_commit_persists_rows_of_both_repositories(pool, settings):
+    with UnitOfWork(pool) as uow:
+        write_both(uow)
+        uow.commit()
+    assert (count(settings, "applications"), count(settings, "configurations")) == (1, 1)
+
+
+def test_exception_inside_the_block_rolls_everything_back(pool, settings):
+    with pytest.raises(RuntimeError):
+        with UnitOfWork(pool) as uow:
+            write_both(uow)
+            raise RuntimeError("boom")
+    assert (count(settings, "applications"), count(settings, "configurations")) == (0, 0)
+
+
+def test_leaving_without_commit_rolls_back(pool, settings):
+    with UnitOfWork(pool) as uow:
+        write_both(uow)
+    assert (count(settings, "applications"), count(settings, "configurations")) == (0, 0)
+
+
+def test_connection_goes_back_to_the_pool_idle(pool):
+    with UnitOfWork(pool) as uow:
+        uow.applications.get(APP_ID)
+        borrowed = uow.connection
+    assert borrowed in pool._pool
+    assert borrowed.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+def test_killed_connection_is_discarded_and_the_next_unit_of_work_works(pool, settings):
+    with UnitOfWork(pool) as uow:
+        uow.applications.get(APP_ID)
+        victim = uow.connection
+        pid = victim.get_backend_pid()
+    admin = connect(settings)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    admin.close()
+
+    # The pool hands out the dead connection; the unit of work reports 503 and drops it.
+    seen_dead = False
+    for _ in range(settings.pool_size):
+        try:
+            with UnitOfWork(pool) as uow:
+                uow.applications.get(APP_ID)
+        except ServiceUnavailable:
+            seen_dead = True
+    assert seen_dead
+    assert victim not in pool._pool and victim.closed
+    with UnitOfWork(pool) as uow:
+        uow.applications.add(APP_ID, "after", None)
+        uow.commit()
+    assert count(settings, "applications") == 1
+
+
+@pytest.mark.anyio
+async def test_more_concurrent_units_of_work_than_connections_all_complete(database_url):
+    settings = make_settings(database_url, pool_size=2, executor_workers=2)
+
+    def work(pool, n: int) -> int:
+        with UnitOfWork(pool) as uow:
+            uow.applications.add(f"01J00000000000000000000{n:03d}", f"app-{n}", None)
+            uow.commit()
+        return n
+
+    async with open_database(settings) as database:
+        done = await asyncio.gather(*(database.run(work, database.pool, n) for n in range(16)))
+    assert sorted(done) == list(range(16))
+    assert count(settings, "applications") == 16
+
+
+def test_unreachable_database_is_service_unavailable():
+    pool = ThreadedConnectionPool(0, 1, dsn="postgresql://postgres@127.0.0.1:1/none", connect_timeout=1)
+    with pytest.raises(ServiceUnavailable):
+        with UnitOfWork(pool):
+            pass

@@ -1,0 +1,28 @@
+"""The FastAPI application: lifespan, routers and error handlers."""
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import health
+from api.problems import install_problem_handlers
+from config import Settings, load_settings
+from db import migrations
+from db.pool import open_database
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database opens in the lifespan, after any worker fork."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with open_database(settings) as database:
+            app.state.database = database
+            yield
+
+    app = FastAPI(title="Config Service", version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.migrations = migrations.discover()
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,35 @@
+"""What every repository shares: running SQL and translating constraint violations."""
+from typing import Callable
+
+import psycopg2
+
+from errors import ServiceError
+
+
+class Repository:
+    """SQL over one connection; rows come back as dicts (RealDictCursor)."""
+
+    # constraint name -> the service error that a violation of it means to a client
+    constraint_errors: dict[str, Callable[[], ServiceError]] = {}
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def _fetch_one(self, sql: str, params: tuple) -> dict | None:
+        with self._connection.cursor() as cursor:
+            self._execute(cursor, sql, params)
+            return cursor.fetchone()
+
+    def _fetch_all(self, sql: str, params: tuple) -> list[dict]:
+        with self._connection.cursor() as cursor:
+            self._execute(cursor, sql, params)
+            return cursor.fetchall()
+
+    def _execute(self, cursor, sql: str, params: tuple) -> None:
+        try:
+            cursor.execute(sql, params)
+        except psycopg2.IntegrityError as error:
+            make_error = self.constraint_errors.get(error.diag.constraint_name)
+            if make_error is None:
+                raise
+            raise make_error() from None

@@ -1,0 +1,33 @@
+"""Start the service: apply pending migrations, then serve the API with uvicorn."""
+import sys
+
+import uvicorn
+
+from config import SettingsError, load_settings
+from db import migrations
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    status = migrations.main(["apply"])
+    if status != 0:
+        return status
+    uvicorn.run(
+        "main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
