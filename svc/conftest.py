@@ -108,3 +108,18 @@ def client(settings):
 
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def api(settings):
+    """An async client on the real app, lifespan included, for concurrent requests."""
+    import httpx
+
+    from main import create_app
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app
+            yield client

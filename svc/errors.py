@@ -39,3 +39,8 @@ class ServiceUnavailable(ServiceError):
     status = 503
     title = "Service Unavailable"
     retry_after_seconds = 1
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    title = "Content Too Large"

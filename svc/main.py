@@ -3,7 +3,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health
+from api import applications, configurations, health
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
@@ -25,4 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.migrations = migrations.discover()
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(applications.router)
+    app.include_router(configurations.router)
     return app

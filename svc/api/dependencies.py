@@ -4,7 +4,7 @@ from typing import Annotated, Callable, TypeVar
 from fastapi import Depends, Request
 
 from db.pool import Database
-from db.unit_of_work import UnitOfWork
+from db.unit_of_work import UnitOfWork, run_in_unit_of_work
 
 T = TypeVar("T")
 
@@ -24,8 +24,9 @@ class RequestUnitOfWork:
         return await self._database.run(self._in_transaction, use_case, args)
 
     def _in_transaction(self, use_case: Callable[..., T], args: tuple) -> T:
-        with self._uow as uow:
-            return use_case(uow, *args)
+        # Every pooled connection may be stale after a database restart, and one more
+        # attempt opens a fresh one.
+        return run_in_unit_of_work(self._uow, use_case, args, attempts=self._database.pool.maxconn + 1)
 
 
 def get_uow(request: Request) -> RequestUnitOfWork:

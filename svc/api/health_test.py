@@ -2,7 +2,7 @@ from fastapi.testclient import TestClient
 
 from conftest import make_settings
 from db.migrations import Migration
-from db.pool import connect
+from test.faults import database_down, database_name, kill_sessions
 from main import create_app
 
 
@@ -33,18 +33,15 @@ def test_not_ready_when_an_applied_migration_changed(settings):
         assert client.get("/ready").status_code == 503
 
 
-def test_not_ready_when_its_connections_are_killed(settings):
-    app = create_app(settings)
-    with TestClient(app) as client:
-        admin = connect(settings)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        admin.close()
+def test_ready_again_at_once_after_its_connections_are_killed(client, settings):
+    assert kill_sessions(database_name(settings)) >= 1
+    assert client.get("/ready").status_code == 200
+
+
+def test_not_ready_while_the_database_is_down(client, settings):
+    with database_down(database_name(settings)):
         response = client.get("/ready")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert "password" not in response.text and "postgresql://" not in response.text
+    assert client.get("/ready").status_code == 200

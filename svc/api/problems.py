@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.schemas import Problem
 from errors import InvalidReference, ServiceError, ServiceUnavailable
 
 logger = logging.getLogger("config_service")
@@ -66,3 +67,31 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    document_problems(app)
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def problem_responses(*statuses: int) -> dict[int, dict]:
+    """OpenAPI entries for error statuses, each an application/problem+json body."""
+    return {
+        status: {"description": HTTPStatus(status).phrase, "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+        for status in statuses
+    }
+
+
+def document_problems(app: FastAPI) -> None:
+    """Add the Problem schema that problem_responses refers to to the app's OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem_schema.pop("$defs", {}))
+            components["Problem"] = problem_schema
+        return app.openapi_schema
+
+    app.openapi = openapi

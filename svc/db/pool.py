@@ -23,6 +23,7 @@ def connection_options(settings: Settings) -> dict:
             f"-c statement_timeout={settings.statement_timeout_ms}",
             f"-c lock_timeout={settings.lock_timeout_ms}",
             f"-c idle_in_transaction_session_timeout={settings.idle_in_transaction_timeout_ms}",
+            "-c timezone=UTC",
         ]
     )
     return {

@@ -8,6 +8,10 @@ from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
 
 
+class StaleConnection(ServiceUnavailable):
+    """The borrowed connection was dead and nothing was committed: safe to run again."""
+
+
 class UnitOfWork:
     """Borrow a connection on enter; commit only when asked, otherwise roll back.
 
@@ -18,19 +22,20 @@ class UnitOfWork:
     def __init__(self, pool):
         self._pool = pool
         self.connection = None
-        self._committed = False
 
     def __enter__(self) -> "UnitOfWork":
         try:
             self.connection = self._pool.getconn()
         except (psycopg2.OperationalError, PoolError):
             raise ServiceUnavailable("the database is unreachable") from None
+        self._committing = False
         self._committed = False
         self.applications = ApplicationRepository(self.connection)
         self.configurations = ConfigurationRepository(self.connection)
         return self
 
     def commit(self) -> None:
+        self._committing = True
         self.connection.commit()
         self._committed = True
 
@@ -47,5 +52,23 @@ class UnitOfWork:
                 connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
             )
             self._pool.putconn(connection, close=broken)
-        if isinstance(exc, psycopg2.OperationalError) or (isinstance(exc, psycopg2.InterfaceError) and broken):
-            raise ServiceUnavailable("the database connection failed") from None
+        if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            if connection.closed and not self._committing:
+                raise StaleConnection("the database connection was lost") from None
+            raise ServiceUnavailable("the database did not complete the request") from None
+
+
+def run_in_unit_of_work(unit_of_work: UnitOfWork, use_case, args: tuple, attempts: int):
+    """Run a use case in the unit of work, again on another connection if the one it
+    borrowed turns out dead (a database restart leaves every pooled connection so).
+
+    Nothing of a failed attempt was committed, so running it again is safe; a failure
+    while committing is never retried.
+    """
+    for attempt in range(attempts):
+        try:
+            with unit_of_work as uow:
+                return use_case(uow, *args)
+        except StaleConnection:
+            if attempt == attempts - 1:
+                raise

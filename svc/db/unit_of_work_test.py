@@ -6,8 +6,9 @@ from psycopg2.pool import ThreadedConnectionPool
 
 from conftest import make_settings
 from db.pool import connect, create_pool, open_database
-from db.unit_of_work import UnitOfWork
+from db.unit_of_work import StaleConnection, UnitOfWork, run_in_unit_of_work
 from errors import ServiceUnavailable
+from test.faults import database_down, database_name, kill_sessions
 
 APP_ID = "01J0000000000000000000000A"
 CONFIG_ID = "01J0000000000000000000000C"
@@ -112,3 +113,40 @@ def test_unreachable_database_is_service_unavailable():
     with pytest.raises(ServiceUnavailable):
         with UnitOfWork(pool):
             pass
+
+
+def test_stale_connections_are_replaced_and_the_use_case_runs_once_more(pool, settings):
+    attempts = []
+
+    def use_case(uow):
+        attempts.append(1)
+        uow.applications.add(APP_ID, "billing", None)
+        uow.commit()
+        return "done"
+
+    kill_sessions(database_name(settings))
+    assert run_in_unit_of_work(UnitOfWork(pool), use_case, (), attempts=settings.pool_size + 1) == "done"
+    # Every pooled connection was dead; each failed before writing, then a fresh one worked.
+    assert len(attempts) == settings.pool_size + 1
+    assert count(settings, "applications") == 1
+
+
+def test_a_failure_while_committing_is_never_retried(pool, settings):
+    attempts = []
+
+    def use_case(uow):
+        attempts.append(1)
+        uow.applications.add(APP_ID, "billing", None)
+        kill_sessions(database_name(settings))
+        uow.commit()
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        run_in_unit_of_work(UnitOfWork(pool), use_case, (), attempts=settings.pool_size + 1)
+    assert not isinstance(raised.value, StaleConnection)
+    assert len(attempts) == 1
+
+
+def test_retries_stop_when_the_database_stays_down(pool, settings):
+    with database_down(database_name(settings)):
+        with pytest.raises(ServiceUnavailable):
+            run_in_unit_of_work(UnitOfWork(pool), lambda uow: uow.applications.get(APP_ID), (), attempts=3)

@@ -1,0 +1,52 @@
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from api.bodies import json_body, json_response, request_body_doc
+from api.problems import install_problem_handlers
+
+
+class Pet(BaseModel):
+    name: str
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"name": "rex"}]}}
+
+
+@pytest.fixture
+def client():
+    app = FastAPI()
+    app.state.settings = type("S", (), {"max_request_body_bytes": 64})()
+    install_problem_handlers(app)
+
+    @app.post("/pets", openapi_extra=request_body_doc(Pet))
+    async def add(pet: Pet = Depends(json_body(Pet))):
+        return json_response(pet, 201, {"X-Seen": "1"})
+
+    return TestClient(app)
+
+
+def test_valid_body_is_parsed_and_encoded_once(client):
+    response = client.post("/pets", content=b'{"name": "rex"}')
+    assert (response.status_code, response.json(), response.headers["x-seen"]) == (201, {"name": "rex"}, "1")
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_errors_are_located_in_the_body(client):
+    response = client.post("/pets", content=b'{"name": 1}')
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]
+
+
+def test_invalid_json_is_422(client):
+    assert client.post("/pets", content=b"{nope").status_code == 422
+
+
+def test_body_over_the_limit_is_413(client):
+    assert client.post("/pets", content=b'{"name": "' + b"x" * 64 + b'"}').status_code == 413
+
+
+def test_body_is_documented_with_its_example(client):
+    body = client.app.openapi()["paths"]["/pets"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["example"] == {"name": "rex"}
+    assert body["content"]["application/json"]["schema"]["properties"]["name"]["type"] == "string"

@@ -1,0 +1,166 @@
+import asyncio
+import time
+
+import pytest
+
+from api.applications_test import assert_problem, create
+from conftest import make_settings
+from test.faults import database_down, database_name
+
+MISSING = "01J0000000000000000000000Z"
+CONFIG = {"host": "db.internal", "port": 5432, "tls": True, "ratio": 0.5, "tags": ["a", None],
+          "nested": {"deep": {"er": []}}, "unicode": "é ✓ 😀", "sql": "'; DROP TABLE configurations; --"}
+
+
+@pytest.fixture
+def app_id(client):
+    return create(client)["id"]
+
+
+def new_config(client, app_id, name="database", config=None, comments=None):
+    response = client.post("/api/v1/configurations", json={
+        "application_id": app_id, "name": name, "comments": comments, "config": config or CONFIG})
+    assert response.status_code == 201, response.text
+    return response
+
+
+def test_create_returns_201_with_location_and_the_configuration(client, app_id):
+    response = new_config(client, app_id, comments="primary")
+    body = response.json()
+    assert response.headers["location"] == f"/api/v1/configurations/{body['id']}"
+    assert {k: body[k] for k in ("application_id", "name", "comments", "config")} == {
+        "application_id": app_id, "name": "database", "comments": "primary", "config": CONFIG}
+
+
+def test_get_returns_the_stored_configuration(client, app_id):
+    created = new_config(client, app_id).json()
+    assert client.get(f"/api/v1/configurations/{created['id']}").json() == created
+
+
+def test_put_replaces_name_comments_and_config(client, app_id):
+    id = new_config(client, app_id, comments="old").json()["id"]
+    response = client.put(f"/api/v1/configurations/{id}", json={"name": "db", "config": {"port": 1}})
+    assert response.status_code == 200
+    body = client.get(f"/api/v1/configurations/{id}").json()
+    assert (body["name"], body["comments"], body["config"]) == ("db", None, {"port": 1})
+
+
+def test_put_with_the_same_application_id_is_accepted(client, app_id):
+    id = new_config(client, app_id).json()["id"]
+    response = client.put(f"/api/v1/configurations/{id}", json={"application_id": app_id, "name": "db", "config": {}})
+    assert response.status_code == 200
+
+
+def test_same_name_in_two_applications_is_fine(client, app_id):
+    other = create(client, "shipping")["id"]
+    new_config(client, app_id)
+    new_config(client, other)
+
+
+# --- API.md's error table ---------------------------------------------------------------
+
+def test_invalid_ulid_in_path_is_422(client):
+    assert_problem(client.get("/api/v1/configurations/nope"), 422)
+    assert_problem(client.put("/api/v1/configurations/nope", json={"name": "x", "config": {}}), 422)
+
+
+def test_unknown_id_is_404(client):
+    assert_problem(client.get(f"/api/v1/configurations/{MISSING}"), 404)
+    assert_problem(client.put(f"/api/v1/configurations/{MISSING}", json={"name": "x", "config": {}}), 404)
+
+
+def test_unknown_application_is_422(client):
+    problem = assert_problem(client.post("/api/v1/configurations", json={
+        "application_id": MISSING, "name": "database", "config": {}}), 422)
+    assert problem["errors"][0]["loc"] == ["body", "application_id"]
+
+
+def test_changing_application_id_is_422_and_changes_nothing(client, app_id):
+    other = create(client, "shipping")["id"]
+    id = new_config(client, app_id).json()["id"]
+    assert_problem(client.put(f"/api/v1/configurations/{id}", json={
+        "application_id": other, "name": "moved", "config": {}}), 422)
+    body = client.get(f"/api/v1/configurations/{id}").json()
+    assert (body["application_id"], body["name"]) == (app_id, "database")
+
+
+def test_taken_name_within_the_application_is_409(client, app_id):
+    new_config(client, app_id)
+    assert_problem(client.post("/api/v1/configurations", json={
+        "application_id": app_id, "name": "database", "config": {}}), 409)
+    id = new_config(client, app_id, name="cache").json()["id"]
+    assert_problem(client.put(f"/api/v1/configurations/{id}", json={"name": "database", "config": {}}), 409)
+
+
+def nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("config", [
+    "[1, 2]", '"text"', "3", "null", "true", '{"k": NaN}', '{"k": Infinity}', '{"k": -Infinity}', '{"k": 1e400}',
+    '{"k": "\\u0000"}', '{"\\u0000": 1}', '{"k": ["\\u0000"]}', '{"k": 1' + "0" * 5000 + "}", nested(33),
+    '{"k": "\\ud800"}',
+])
+def test_config_that_postgres_cannot_store_or_that_is_not_an_object_is_422(client, app_id, config):
+    body = '{"application_id": "%s", "name": "database", "config": %s}' % (app_id, config)
+    problem = assert_problem(client.post("/api/v1/configurations", content=body.encode()), 422)
+    assert "\\u0000" not in problem["detail"]
+
+
+def test_nesting_of_32_levels_is_accepted(client, app_id):
+    body = '{"application_id": "%s", "name": "database", "config": %s}' % (app_id, nested(32))
+    assert client.post("/api/v1/configurations", content=body.encode()).status_code == 201
+
+
+def test_missing_config_and_unknown_fields_are_422(client, app_id):
+    assert_problem(client.post("/api/v1/configurations", json={"application_id": app_id, "name": "x"}), 422)
+    assert_problem(client.post("/api/v1/configurations", json={
+        "application_id": app_id, "name": "x", "config": {}, "version": 3}), 422)
+
+
+@pytest.mark.anyio
+async def test_chunked_body_over_the_limit_is_413_without_reading_it_all(api):
+    app_id = (await api.post("/api/v1/applications", json={"name": "billing"})).json()["id"]
+    sent = []
+
+    async def chunks():
+        yield b'{"application_id": "%s", "name": "x", "config": {"k": "' % app_id.encode()
+        for _ in range(64):
+            sent.append(1)
+            yield b"x" * 65536
+        yield b'"}}'
+
+    response = await api.post("/api/v1/configurations", content=chunks())
+    assert "content-length" not in response.request.headers
+    assert_problem(response, 413)
+    assert len(sent) <= 20  # 1 MiB is 16 chunks: the rest of the 4 MiB was never read
+
+
+def test_declared_length_over_the_limit_is_413_at_once(client):
+    response = client.post("/api/v1/configurations", content=b"{}",
+                           headers={"content-length": str(2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_database_unreachable_is_503_with_retry_after(client, settings):
+    with database_down(database_name(settings)):
+        for _ in range(2):
+            problem = assert_problem(client.get(f"/api/v1/configurations/{MISSING}"), 503)
+            assert "postgres" not in str(problem).lower()
+    assert client.get(f"/api/v1/configurations/{MISSING}").status_code == 404
+
+
+@pytest.mark.anyio
+async def test_pool_exhausted_past_its_wait_is_503(database_url):
+    import httpx
+
+    from main import create_app
+
+    app = create_app(make_settings(database_url, pool_size=1, executor_workers=1, queue_wait_seconds=0.05))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api:
+            busy = app.state.database.run(time.sleep, 0.3)
+            waiting = api.get(f"/api/v1/configurations/{MISSING}")
+            _, response = await asyncio.gather(busy, waiting)
+    assert_problem(response, 503)
+    assert response.headers["retry-after"] == "1"

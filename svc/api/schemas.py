@@ -1,0 +1,143 @@
+"""Request and response bodies, and the checks that run before the database."""
+import math
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, RootModel,
+                      StringConstraints, WithJsonSchema)
+from pydantic_extra_types.ulid import ULID
+
+MAX_CONFIG_DEPTH = 32
+NUL = "\x00"
+ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+
+
+def _upper(value: Any) -> Any:
+    # Crockford base32 is case-insensitive; python-ulid only reads upper case.
+    return value.upper() if isinstance(value, str) else value
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and NUL in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _storable_json(config: dict) -> dict:
+    """Refuse what PostgreSQL's jsonb cannot hold, or what no client should send."""
+    stack = [(config, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_CONFIG_DEPTH:
+                raise ValueError(f"nesting deeper than {MAX_CONFIG_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and NUL in key:
+                    raise ValueError("keys must not contain the NUL character (\\u0000)")
+                stack.append((item, depth + 1))
+        elif isinstance(value, str) and NUL in value:
+            raise ValueError("strings must not contain the NUL character (\\u0000)")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+    return config
+
+
+# A ULID in, its 26-character string out (pydantic-extra-types does not serialize it).
+Id = Annotated[
+    ULID,
+    BeforeValidator(_upper),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": ULID_PATTERN, "examples": ["01JB8Z6Q3M5T2V7X9Y1ZAB4CDE"]}),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(_not_blank),
+                 AfterValidator(_no_nul)]
+Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValidator(_no_nul)]
+Config = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+
+
+class RequestBody(BaseModel):
+    """Unknown fields are refused, so a typo is caught instead of silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationCreate(RequestBody):
+    name: Name
+    comments: Comments = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "billing", "comments": "owned by team X"}]})
+
+
+class ApplicationUpdate(ApplicationCreate):
+    """A full replacement: a missing `comments` clears it."""
+
+
+class ConfigurationCreate(RequestBody):
+    application_id: Id
+    name: Name
+    comments: Comments = None
+    config: Config
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE", "name": "database", "comments": None,
+        "config": {"host": "db.internal", "port": 5432, "tls": True}}]})
+
+
+class ConfigurationUpdate(RequestBody):
+    """A full replacement of name, comments and config; `application_id`, if sent, must not change."""
+
+    application_id: Id | None = None
+    name: Name
+    comments: Comments = None
+    config: Config
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "database", "comments": "moved", "config": {"host": "db2.internal", "port": 5432}}]})
+
+
+class ApplicationSummary(BaseModel):
+    id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationOut(ApplicationSummary):
+    configuration_ids: list[str]
+
+
+class ApplicationList(RootModel[list[ApplicationSummary]]):
+    pass
+
+
+class ConfigurationOut(BaseModel):
+    id: str = Field(pattern=ULID_PATTERN)
+    application_id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ValidationFailure(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class Problem(BaseModel):
+    """application/problem+json (RFC 9457)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationFailure] | None = None

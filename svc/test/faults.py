@@ -1,0 +1,42 @@
+"""Real database faults for tests: kill sessions, refuse new ones."""
+from contextlib import contextmanager
+
+from conftest import make_settings, url_for
+from db.pool import connect
+
+
+def _admin():
+    connection = connect(make_settings(url_for("postgres")))
+    connection.autocommit = True
+    return connection
+
+
+def kill_sessions(database: str) -> int:
+    """Terminate every session on `database`, as a server restart does; return how many."""
+    connection = _admin()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity"
+                           " WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+            return cursor.fetchone()["n"]
+    finally:
+        connection.close()
+
+
+@contextmanager
+def database_down(database: str):
+    """Kill every session on `database` and refuse new ones until the block ends."""
+    connection = _admin()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+        kill_sessions(database)
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
+        connection.close()
+
+
+def database_name(settings) -> str:
+    return settings.database_url.path.lstrip("/")
