@@ -1,4 +1,5 @@
 """Every error as application/problem+json (RFC 9457), never a stack trace or driver text."""
+import json
 import logging
 from http import HTTPStatus
 
@@ -13,8 +14,11 @@ from errors import InvalidReference, ServiceError, ServiceUnavailable
 logger = logging.getLogger("config_service")
 
 PROBLEM_TYPE = "about:blank"
-MAX_ERRORS = 20
-MAX_MESSAGE = 200
+# Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
+ERRORS_BUDGET = 1200
+MAX_MESSAGE = 160
+MAX_LOC_PART = 40
+MAX_LOC_DEPTH = 8
 
 
 class ProblemResponse(JSONResponse):
@@ -30,11 +34,16 @@ def problem(status: int, detail: str, *, errors: list[dict] | None = None, heade
 
 
 def validation_errors(raw: list[dict]) -> list[dict]:
-    """Location and message of each failure, without echoing the input back."""
-    return [
-        {"loc": [str(part) for part in item.get("loc", ())], "msg": str(item.get("msg", ""))[:MAX_MESSAGE]}
-        for item in raw[:MAX_ERRORS]
-    ]
+    """Location and message of each failure, shortened, without the input; as many as fit."""
+    errors, budget = [], ERRORS_BUDGET
+    for item in raw:
+        entry = {"loc": [str(part)[:MAX_LOC_PART] for part in item.get("loc", ())][:MAX_LOC_DEPTH],
+                 "msg": str(item.get("msg", ""))[:MAX_MESSAGE]}
+        budget -= len(json.dumps(entry))
+        if budget < 0 and errors:
+            break
+        errors.append(entry)
+    return errors
 
 
 async def _service_error(request: Request, error: ServiceError):
