@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import applications, configurations, health
+from api.observability import RequestContext, configure_logging
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
@@ -20,7 +21,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.database = database
             yield
 
+    configure_logging(settings.log_level)
     app = FastAPI(title="Config Service", version="1.0.0", lifespan=lifespan)
+    app.add_middleware(RequestContext)
     app.state.settings = settings
     app.state.migrations = migrations.discover()
     install_problem_handlers(app)

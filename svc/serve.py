@@ -25,6 +25,8 @@ def main() -> int:
         loop="uvloop",
         http="httptools",
         log_level=settings.log_level.lower(),
+        access_log=False,  # RequestContext logs each request, with its id
+        timeout_graceful_shutdown=30,
     )
     return 0
 

@@ -18,7 +18,7 @@ class RequestUnitOfWork:
 
     def __init__(self, database: Database):
         self._database = database
-        self._uow = UnitOfWork(database.pool)
+        self._uow = UnitOfWork(database.pool, database.watchdog)
 
     async def run(self, use_case: Callable[..., T], *args) -> T:
         return await self._database.run(self._in_transaction, use_case, args)

@@ -1,6 +1,5 @@
 """Every error as application/problem+json (RFC 9457), never a stack trace or driver text."""
 import json
-import logging
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -10,8 +9,6 @@ from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
 from errors import InvalidReference, ServiceError, ServiceUnavailable
-
-logger = logging.getLogger("config_service")
 
 PROBLEM_TYPE = "about:blank"
 # Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
@@ -25,11 +22,14 @@ class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None):
+def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None,
+            request_id: str | None = None):
     """A problem+json response; `errors` lists validation failures as {loc, msg}."""
     body = {"type": PROBLEM_TYPE, "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
+    if request_id is not None:
+        body["request_id"] = request_id
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
@@ -53,29 +53,29 @@ async def _service_error(request: Request, error: ServiceError):
     errors = None
     if isinstance(error, InvalidReference):
         errors = [{"loc": ["body", error.field], "msg": error.detail}]
-    return problem(error.status, error.detail, errors=errors, headers=headers)
+    return problem(error.status, error.detail, errors=errors, headers=headers, request_id=_request_id(request))
 
 
 async def _validation_error(request: Request, error: RequestValidationError):
-    return problem(422, "the request is not valid", errors=validation_errors(error.errors()))
+    return problem(422, "the request is not valid", errors=validation_errors(error.errors()),
+                   request_id=_request_id(request))
 
 
 async def _http_error(request: Request, error: HTTPException):
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    return problem(error.status_code, detail, headers=error.headers)
+    return problem(error.status_code, detail, headers=error.headers, request_id=_request_id(request))
 
 
-async def _unexpected_error(request: Request, error: Exception):
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "an unexpected error occurred")
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error the app can raise through problem+json."""
+    """Route the service's, validation and HTTP errors through problem+json (RequestContext
+    answers anything unexpected)."""
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
     document_problems(app)
 
 

@@ -1,6 +1,5 @@
 """The database handle: a threaded connection pool and the executor that uses it."""
 import asyncio
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from psycopg2.extras import RealDictCursor
 from psycopg2.pool import ThreadedConnectionPool
 
 from config import Settings
+from db.watchdog import Watchdog
 from errors import ServiceUnavailable
 
 T = TypeVar("T")
@@ -51,22 +51,33 @@ class Database:
     pool: ThreadedConnectionPool
     executor: ThreadPoolExecutor
     queue_wait_seconds: float
+    watchdog: Watchdog | None = None
 
     async def run(self, work: Callable[..., T], *args) -> T:
-        """Run blocking work on the executor; 503 if it waited longer than the queue allows.
+        """Run blocking work on the executor; 503 if it does not start within the queue wait.
 
-        Only a job that has not started can time out, so a write that began is never
-        reported as failed while it commits.
+        Only a job that has not started is given up, so a write that began is never
+        reported as failed while it commits. A caller cancelled while its job waits
+        takes the job out of the queue (wrap_future cancels it) before it borrows.
         """
-        deadline = time.monotonic() + self.queue_wait_seconds
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, _run_before, deadline, work, args)
+        job = self.executor.submit(work, *args)
+        # Future.cancel() succeeds only on a job that has not started.
+        timer = loop.call_later(self.queue_wait_seconds, job.cancel)
+        try:
+            return await asyncio.wrap_future(job)
+        except asyncio.CancelledError:
+            if job.cancelled() and asyncio.current_task().cancelling() == 0:
+                raise ServiceUnavailable(
+                    "the service is saturated: no database worker was free in time") from None
+            raise
+        finally:
+            timer.cancel()
 
 
-def _run_before(deadline: float, work: Callable[..., T], args: tuple) -> T:
-    if time.monotonic() > deadline:
-        raise ServiceUnavailable("the service is saturated: the request waited too long for a database worker")
-    return work(*args)
+def watchdog_limit_seconds(settings: Settings) -> float:
+    """How long a unit of work may hold its connection: the statement timeout plus a second."""
+    return settings.statement_timeout_ms / 1000 + 1
 
 
 def create_pool(settings: Settings) -> ThreadedConnectionPool:
@@ -81,8 +92,11 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """Open the pool and the executor; on exit close the executor first, then the pool."""
     pool = create_pool(settings)
     executor = ThreadPoolExecutor(settings.executor_workers, thread_name_prefix="db")
+    watchdog = Watchdog(watchdog_limit_seconds(settings)) if settings.statement_timeout_ms else None
     try:
-        yield Database(pool, executor, settings.queue_wait_seconds)
+        yield Database(pool, executor, settings.queue_wait_seconds, watchdog)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        if watchdog:
+            watchdog.close()
         pool.closeall()

@@ -19,8 +19,9 @@ class UnitOfWork:
     next unit of work never receives it.
     """
 
-    def __init__(self, pool):
+    def __init__(self, pool, watchdog=None):
         self._pool = pool
+        self._watchdog = watchdog
         self.connection = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -28,6 +29,8 @@ class UnitOfWork:
             self.connection = self._pool.getconn()
         except (psycopg2.OperationalError, PoolError):
             raise ServiceUnavailable("the database is unreachable") from None
+        if self._watchdog:
+            self._watchdog.watch(self.connection)
         self._committing = False
         self._committed = False
         self.applications = ApplicationRepository(self.connection)
@@ -47,12 +50,15 @@ class UnitOfWork:
                 connection.rollback()
         except psycopg2.Error:
             broken = True
-        finally:
-            broken = broken or connection.closed or (
-                connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
-            )
-            self._pool.putconn(connection, close=broken)
+        # Released only now: a rollback on a silent network must not hang either.
+        cut = self._watchdog.release(connection) if self._watchdog else False
+        broken = broken or cut or connection.closed or (
+            connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
+        )
+        self._pool.putconn(connection, close=broken)
         if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            if cut:
+                raise ServiceUnavailable("the database did not answer in time") from None
             if connection.closed and not self._committing:
                 raise StaleConnection("the database connection was lost") from None
             raise ServiceUnavailable("the database did not complete the request") from None

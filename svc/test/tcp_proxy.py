@@ -1,0 +1,100 @@
+"""A TCP proxy for fault tests: forwards to PostgreSQL until told to cut or stall."""
+import socket
+import threading
+import time
+
+OPEN, CUT, STALL = "open", "cut", "stall"
+
+
+class TcpProxy:
+    """Listens on 127.0.0.1 (a free port) and forwards each connection to the target.
+
+    cut():     drops every connection at once and closes new ones on arrival (a crash).
+    stall():   keeps every connection but forwards nothing (a silent network).
+    restore(): forwards again; stalled bytes flow on.
+    """
+
+    def __init__(self, target_host: str, target_port: int):
+        self._target = (target_host, target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self.mode = OPEN
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        self.mode = CUT
+        with self._lock:
+            doomed, self._sockets = self._sockets, set()
+        for sock in doomed:
+            _close(sock)
+
+    def stall(self) -> None:
+        self.mode = STALL
+
+    def restore(self) -> None:
+        self.mode = OPEN
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            if self.mode == CUT:
+                _close(client)
+                continue
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        self._track(client)
+        while self.mode == STALL and not self._closed:
+            time.sleep(0.01)
+        try:
+            upstream = socket.create_connection(self._target, timeout=2)
+        except OSError:
+            _close(client)
+            return
+        self._track(upstream)
+        for source, target in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            source.settimeout(0.05)
+            while True:
+                while self.mode == STALL:
+                    time.sleep(0.01)
+                try:
+                    data = source.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    break
+                while self.mode == STALL:
+                    time.sleep(0.01)
+                target.sendall(data)
+        except OSError:
+            pass
+        _close(source)
+        _close(target)
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+
+def _close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
