@@ -1,13 +1,5 @@
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
-
 import serve
+from test.server import start_server, stop, wait_until_ready
 
 
 def test_bad_setting_stops_before_anything_starts(monkeypatch, capsys):
@@ -18,31 +10,13 @@ def test_bad_setting_stops_before_anything_starts(monkeypatch, capsys):
     assert "PORT" in err and "Traceback" not in err
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_migrates_then_serves_with_two_workers(empty_database_url):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": empty_database_url, "PORT": str(port), "WORKERS": "2", "POOL_SIZE": "2",
-           "EXECUTOR_WORKERS": "2"}
-    process = subprocess.Popen([sys.executable, "serve.py"], cwd=Path(__file__).parent, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process, base_url = start_server(empty_database_url, WORKERS="2")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        ready = wait_until_ready(process, base_url)
         assert ready.status_code == 200  # migrations were applied to the empty database
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
+        output = stop(process)
     assert "applied: 0001_" in output
     assert output.count("Started server process") >= 2
 

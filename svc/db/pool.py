@@ -7,7 +7,7 @@ from typing import AsyncIterator, Callable, TypeVar
 
 import psycopg2
 from psycopg2.extras import RealDictCursor
-from psycopg2.pool import ThreadedConnectionPool
+from psycopg2.pool import PoolError, ThreadedConnectionPool
 
 from config import Settings
 from db.watchdog import Watchdog
@@ -44,11 +44,39 @@ def connect(settings: Settings):
     return psycopg2.connect(**connection_options(settings))
 
 
+class ConnectionPool(ThreadedConnectionPool):
+    """ThreadedConnectionPool that opens a new connection outside its lock.
+
+    The stock pool connects while holding its lock, so one connection attempt to an
+    unreachable server (up to the connect timeout) would stall every getconn and
+    putconn of the process, including those that only need an idle connection.
+    """
+
+    def _connect(self, key=None):
+        if key is None:  # the connections opened by __init__, before any thread shares the pool
+            return super()._connect()
+        self._used[key] = None  # holds the slot against maxconn while unlocked
+        self._lock.release()
+        try:
+            connection = psycopg2.connect(*self._args, **self._kwargs)
+        except BaseException:
+            self._lock.acquire()
+            del self._used[key]
+            raise
+        self._lock.acquire()
+        if self.closed:
+            connection.close()
+            raise PoolError("connection pool is closed")
+        self._used[key] = connection
+        self._rused[id(connection)] = key
+        return connection
+
+
 @dataclass(frozen=True)
 class Database:
     """A pool of connections and the executor whose threads borrow them."""
 
-    pool: ThreadedConnectionPool
+    pool: ConnectionPool
     executor: ThreadPoolExecutor
     queue_wait_seconds: float
     watchdog: Watchdog | None = None
@@ -80,11 +108,11 @@ def watchdog_limit_seconds(settings: Settings) -> float:
     return settings.statement_timeout_ms / 1000 + 1
 
 
-def create_pool(settings: Settings) -> ThreadedConnectionPool:
+def create_pool(settings: Settings) -> ConnectionPool:
     """A pool of pool_size connections, all opened now."""
     # minconn == maxconn: the pool never closes a returned connection, and the executor
     # (at most pool_size threads) never finds it empty.
-    return ThreadedConnectionPool(settings.pool_size, settings.pool_size, **connection_options(settings))
+    return ConnectionPool(settings.pool_size, settings.pool_size, **connection_options(settings))
 
 
 @asynccontextmanager

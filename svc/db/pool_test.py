@@ -1,14 +1,16 @@
 import asyncio
 import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
 import pytest
 
 from conftest import make_settings
-from db.pool import Database, connect, connection_options, open_database
+from db.pool import ConnectionPool, Database, connect, connection_options, open_database
 from errors import ServiceUnavailable
+from test.tcp_proxy import TcpProxy
 
-pytestmark = pytest.mark.anyio
 
 
 def test_connection_options_carry_timeouts_and_dict_rows(settings):
@@ -29,6 +31,7 @@ def test_connect_applies_the_server_timeouts(settings):
         connection.close()
 
 
+@pytest.mark.anyio
 async def test_open_database_runs_work_on_executor_threads(settings):
     async with open_database(settings) as database:
         assert isinstance(database, Database)
@@ -47,6 +50,7 @@ async def test_open_database_runs_work_on_executor_threads(settings):
     assert thread_name.startswith("db")
 
 
+@pytest.mark.anyio
 async def test_exit_closes_pool_and_executor(settings):
     async with open_database(settings) as database:
         pass
@@ -55,6 +59,7 @@ async def test_exit_closes_pool_and_executor(settings):
         database.executor.submit(print)
 
 
+@pytest.mark.anyio
 async def test_job_that_waited_past_the_queue_limit_never_starts(settings):
     started = []
     async with open_database(make_settings(str(settings.database_url), pool_size=1, executor_workers=1,
@@ -66,6 +71,7 @@ async def test_job_that_waited_past_the_queue_limit_never_starts(settings):
     assert started == []
 
 
+@pytest.mark.anyio
 async def test_started_job_finishes_even_when_its_caller_is_cancelled(settings):
     finished = threading.Event()
 
@@ -80,3 +86,25 @@ async def test_started_job_finishes_even_when_its_caller_is_cancelled(settings):
         with pytest.raises(asyncio.CancelledError):
             await task
     assert finished.is_set()
+
+
+def test_a_slow_new_connection_does_not_block_the_pool(settings):
+    url = urlsplit(str(settings.database_url))
+    proxy = TcpProxy(url.hostname, url.port or 5432)
+    via_proxy = urlunsplit(url._replace(netloc=f"postgres@127.0.0.1:{proxy.port}"))
+    pool = ConnectionPool(1, 2, **connection_options(make_settings(via_proxy)))
+    try:
+        idle = pool.getconn()
+        proxy.stall()
+        connecting = threading.Thread(target=lambda: pytest.raises(psycopg2.OperationalError, pool.getconn))
+        connecting.start()
+        time.sleep(0.2)  # the second getconn is now waiting on the stalled server
+        started = time.monotonic()
+        pool.putconn(idle)
+        assert pool.getconn() is idle
+        assert time.monotonic() - started < 0.1
+        connecting.join(timeout=10)
+    finally:
+        proxy.restore()
+        pool.closeall()
+        proxy.close()
