@@ -4,11 +4,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import applications, configurations, health
-from api.observability import RequestContext, configure_logging
+from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
 from db.pool import open_database
+from logs import configure_logging
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -26,6 +26,7 @@ def main() -> int:
         http="httptools",
         log_level=settings.log_level.lower(),
         access_log=False,  # RequestContext logs each request, with its id
+        proxy_headers=False,  # nothing here reads the client address: skip parsing X-Forwarded-*
         timeout_graceful_shutdown=30,
     )
     return 0

@@ -25,7 +25,7 @@ async def create_application(uow: UoW, body: Annotated[ApplicationCreate, Depend
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404)})
 async def get_application(uow: UoW, id: Id):
-    row = await uow.run(service.get_application, str(id))
+    row = await uow.read(service.get_application, str(id))
     return json_response(ApplicationOut.model_construct(**row))
 
 
@@ -41,7 +41,7 @@ async def update_application(uow: UoW, id: Id,
             responses=ERRORS)
 async def list_applications(uow: UoW, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                             after: Id | None = None):
-    rows, more = await uow.run(service.list_applications, limit, str(after) if after else None)
+    rows, more = await uow.read(service.list_applications, limit, str(after) if after else None)
     headers = {}
     if more:
         headers["Link"] = f'<{PREFIX}?limit={limit}&after={rows[-1]["id"]}>; rel="next"'

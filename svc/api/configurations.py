@@ -26,7 +26,7 @@ async def create_configuration(uow: UoW,
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404)})
 async def get_configuration(uow: UoW, id: Id):
-    row = await uow.run(service.get_configuration, str(id))
+    row = await uow.read(service.get_configuration, str(id))
     return json_response(ConfigurationOut.model_construct(**row))
 
 

@@ -21,6 +21,12 @@ class RequestUnitOfWork:
         self._uow = UnitOfWork(database.pool, database.watchdog)
 
     async def run(self, use_case: Callable[..., T], *args) -> T:
+        """Run a use case that writes: one transaction, committed by the use case."""
+        return await self._database.run(self._in_transaction, use_case, args)
+
+    async def read(self, use_case: Callable[..., T], *args) -> T:
+        """Run a use case that only reads, without a transaction around its statements."""
+        self._uow.read_only = True
         return await self._database.run(self._in_transaction, use_case, args)
 
     def _in_transaction(self, use_case: Callable[..., T], args: tuple) -> T:
@@ -29,7 +35,8 @@ class RequestUnitOfWork:
         return run_in_unit_of_work(self._uow, use_case, args, attempts=self._database.pool.maxconn + 1)
 
 
-def get_uow(request: Request) -> RequestUnitOfWork:
+async def get_uow(request: Request) -> RequestUnitOfWork:
+    # async: a plain `def` dependency would cost every request a hop to FastAPI's threadpool.
     return RequestUnitOfWork(request.app.state.database)
 
 

@@ -24,7 +24,7 @@ def pending_migrations(uow: UnitOfWork, known: list[migrations.Migration]) -> li
 
 @router.get("/ready", summary="The database answers and its migrations are current")
 async def ready(request: Request, uow: UoW) -> dict:
-    pending = await uow.run(pending_migrations, request.app.state.migrations)
+    pending = await uow.read(pending_migrations, request.app.state.migrations)
     if pending:
         raise ServiceUnavailable(f"{len(pending)} migration(s) pending")
     return {"status": "ready"}

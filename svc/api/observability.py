@@ -14,12 +14,6 @@ REQUEST_ID_HEADER = b"x-request-id"
 VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
-def configure_logging(level: str) -> None:
-    """Log lines to stderr at `level` (uvicorn's own access log is switched off in serve)."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("config_service").setLevel(level)
-
-
 def _incoming_request_id(headers) -> str | None:
     for name, value in headers:
         if name == REQUEST_ID_HEADER and VALID_REQUEST_ID.fullmatch(value):

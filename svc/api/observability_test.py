@@ -4,9 +4,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.observability import RequestContext, configure_logging
+from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from errors import NotFound
+from logs import configure_logging
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from psycopg2.extras import RealDictCursor
 from psycopg2.pool import PoolError, ThreadedConnectionPool
 
 from config import Settings
+from db.handoff import Handoff
 from db.watchdog import Watchdog
 from errors import ServiceUnavailable
 
@@ -79,6 +80,7 @@ class Database:
     pool: ConnectionPool
     executor: ThreadPoolExecutor
     queue_wait_seconds: float
+    handoff: Handoff
     watchdog: Watchdog | None = None
 
     async def run(self, work: Callable[..., T], *args) -> T:
@@ -86,21 +88,24 @@ class Database:
 
         Only a job that has not started is given up, so a write that began is never
         reported as failed while it commits. A caller cancelled while its job waits
-        takes the job out of the queue (wrap_future cancels it) before it borrows.
+        takes the job out of the queue before it borrows.
         """
-        loop = asyncio.get_running_loop()
-        job = self.executor.submit(work, *args)
-        # Future.cancel() succeeds only on a job that has not started.
-        timer = loop.call_later(self.queue_wait_seconds, job.cancel)
+        loop = self.handoff.loop
+        result = loop.create_future()
+        job = self.executor.submit(self.handoff.job, result, work, args)
+        timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
         try:
-            return await asyncio.wrap_future(job)
+            return await result
         except asyncio.CancelledError:
-            if job.cancelled() and asyncio.current_task().cancelling() == 0:
-                raise ServiceUnavailable(
-                    "the service is saturated: no database worker was free in time") from None
+            job.cancel()  # Future.cancel() succeeds only on a job that has not started
             raise
         finally:
             timer.cancel()
+
+
+def _give_up(job, result: asyncio.Future) -> None:
+    if job.cancel() and not result.done():
+        result.set_exception(ServiceUnavailable("the service is saturated: no database worker was free in time"))
 
 
 def watchdog_limit_seconds(settings: Settings) -> float:
@@ -122,7 +127,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     executor = ThreadPoolExecutor(settings.executor_workers, thread_name_prefix="db")
     watchdog = Watchdog(watchdog_limit_seconds(settings)) if settings.statement_timeout_ms else None
     try:
-        yield Database(pool, executor, settings.queue_wait_seconds, watchdog)
+        yield Database(pool, executor, settings.queue_wait_seconds, Handoff(asyncio.get_running_loop()), watchdog)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         if watchdog:

@@ -17,11 +17,15 @@ class UnitOfWork:
 
     A connection that broke on the way is closed and dropped from the pool, so the
     next unit of work never receives it.
+
+    A read-only unit of work runs its statements in autocommit: each is atomic on its
+    own, and the BEGIN and ROLLBACK round trips that would surround it are saved.
     """
 
-    def __init__(self, pool, watchdog=None):
+    def __init__(self, pool, watchdog=None, read_only: bool = False):
         self._pool = pool
         self._watchdog = watchdog
+        self.read_only = read_only
         self.connection = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -31,6 +35,7 @@ class UnitOfWork:
             raise ServiceUnavailable("the database is unreachable") from None
         if self._watchdog:
             self._watchdog.watch(self.connection)
+        self.connection.autocommit = self.read_only
         self._committing = False
         self._committed = False
         self.applications = ApplicationRepository(self.connection)
@@ -38,6 +43,8 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._committing = True
         self.connection.commit()
         self._committed = True
@@ -46,7 +53,9 @@ class UnitOfWork:
         connection, self.connection = self.connection, None
         broken = False
         try:
-            if not self._committed:
+            if self.read_only:
+                connection.autocommit = False
+            elif not self._committed:
                 connection.rollback()
         except psycopg2.Error:
             broken = True

@@ -144,6 +144,7 @@ def test_a_failure_while_committing_is_never_retried(pool, settings):
         run_in_unit_of_work(UnitOfWork(pool), use_case, (), attempts=settings.pool_size + 1)
     assert not isinstance(raised.value, StaleConnection)
     assert len(attempts) == 1
+    assert pool._used == {}  # the dead connection's slot was freed, not held forever
 
 
 def test_retries_stop_when_the_database_stays_down(pool, settings):

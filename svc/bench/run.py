@@ -1,0 +1,256 @@
+"""The benchmark: `cd svc && pipenv run bench`.
+
+Creates a fresh database, seeds it, starts the service as `serve` does with 1 and then 2
+workers, drives each scenario with wrk and prints (and saves) the figures.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg2
+from psycopg2.extras import Json, execute_values
+
+from config import load_settings
+from db import migrations
+from db.pool import connect
+from services.ids import new_id
+
+SVC = Path(__file__).resolve().parent.parent
+RESULTS = SVC / "bench" / "results"
+APPLICATIONS, CONFIGS_PER_APPLICATION, KEYS_PER_CONFIG = 1000, 10, 20
+CONNECTIONS, WARM_UP_SECONDS = 32, 3
+# Shorter runs for a quick look: BENCH_REPETITIONS=1 BENCH_SECONDS=3 pipenv run bench
+REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
+SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/applications/{id}",
+             "GET /api/v1/applications?limit=100", "POST /api/v1/configurations", "PUT /api/v1/configurations/{id}"]
+
+
+# --- data -----------------------------------------------------------------------------
+
+def sample_config(n: int) -> dict:
+    """About 20 keys of mixed JSON values."""
+    config = {f"key_{k:02d}": (f"value-{n}-{k}" if k % 4 == 0 else k * n if k % 4 == 1 else
+                               k % 3 == 0 if k % 4 == 2 else {"nested": [k, n, "x"]}) for k in range(KEYS_PER_CONFIG)}
+    return config
+
+
+def seed(connection, applications: int, per_application: int) -> dict:
+    """Insert the data set; return the ids the scenarios pick from."""
+    app_rows, config_rows = [], []
+    for a in range(applications):
+        app_id = new_id()
+        app_rows.append((app_id, f"app-{a:05d}", f"seeded application {a}"))
+        for c in range(per_application):
+            config_rows.append((new_id(), app_id, f"config-{c:02d}", None, Json(sample_config(a * 100 + c))))
+    with connection.cursor() as cursor:
+        execute_values(cursor, "INSERT INTO applications (id, name, comments) VALUES %s", app_rows)
+        execute_values(cursor, "INSERT INTO configurations (id, application_id, name, comments, config) VALUES %s",
+                       config_rows, page_size=1000)
+    connection.commit()
+    return {"applications": [row[0] for row in app_rows],
+            "configurations": [(row[0], row[2]) for row in config_rows]}
+
+
+def lua_script(scenario: str, ids: dict) -> str:
+    """A wrk script that sends the scenario's request with random existing ids."""
+    apps = ",".join(f'"{id}"' for id in ids["applications"])
+    configs = ",".join(f'{{"{id}","{name}"}}' for id, name in ids["configurations"])
+    body = json.dumps(sample_config(7)).replace("\\", "\\\\").replace('"', '\\"')
+    requests = {
+        "GET /api/v1/configurations/{id}":
+            'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1])',
+        "GET /api/v1/applications/{id}":
+            'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)])',
+        "GET /api/v1/applications?limit=100":
+            'return wrk.format("GET", "/api/v1/applications?limit=100")',
+        "POST /api/v1/configurations":
+            'counter = counter + 1\n'
+            '  local body = "{\\"application_id\\": \\"" .. apps[math.random(#apps)] .. "\\", \\"name\\": \\"bench-"'
+            ' .. tag .. "-" .. counter .. "\\", \\"config\\": " .. config .. "}"\n'
+            '  return wrk.format("POST", "/api/v1/configurations", headers, body)',
+        "PUT /api/v1/configurations/{id}":
+            'local pick = configs[math.random(#configs)]\n'
+            '  local body = "{\\"name\\": \\"" .. pick[2] .. "\\", \\"config\\": " .. config .. "}"\n'
+            '  return wrk.format("PUT", "/api/v1/configurations/" .. pick[1], headers, body)',
+    }
+    return (f"apps = {{{apps}}}\nconfigs = {{{configs}}}\nconfig = \"{body}\"\n"
+            'headers = {["Content-Type"] = "application/json"}\ncounter = 0\n'
+            "tag = tostring(math.random(1, 1000000000))\n"
+            "function init(args)\n  math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n"
+            "  tag = tostring(math.random(1, 1000000000))\nend\n"
+            f"function request()\n  {requests[scenario]}\nend\n")
+
+
+# --- measuring ------------------------------------------------------------------------
+
+def parse_wrk(output: str) -> dict:
+    """Requests/s, p50 and p99 (ms) and the non-2xx count from `wrk --latency` output."""
+    def millis(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        "p99_ms": millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
+        "requests": requests,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+    }
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants, alive now."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Median and range over repetitions."""
+    rps = [run["rps"] for run in runs]
+    return {
+        "rps_median": statistics.median(rps), "rps_min": min(rps), "rps_max": max(rps),
+        "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+        "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+        "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs),
+        "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs),
+    }
+
+
+def table(results: dict) -> str:
+    """The results as a Markdown table, each scenario with its ratio to /health."""
+    lines = ["| workers | scenario | req/s median (min-max) | vs /health | p50 ms | p99 ms | non-2xx | CPU ms/req |",
+             "|---|---|---|---|---|---|---|---|"]
+    for workers, scenarios in results.items():
+        health = scenarios["GET /health"]["rps_median"]
+        for name, row in scenarios.items():
+            lines.append(
+                f"| {workers} | `{name}` | {row['rps_median']:,.0f} ({row['rps_min']:,.0f}-{row['rps_max']:,.0f}) "
+                f"| {row['rps_median'] / health:.0%} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
+                f"| {row['non_2xx']} | {row['cpu_ms_per_request']:.3f} |")
+    return "\n".join(lines)
+
+
+def run_wrk(base_url: str, scenario: str, script: Path | None, seconds: int) -> str:
+    path = "/health" if scenario == "GET /health" else "/"
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    return subprocess.run([*command, base_url + path], capture_output=True, text=True, check=True).stdout
+
+
+def measure(server_pid: int, base_url: str, scenario: str, script: Path | None) -> dict:
+    run_wrk(base_url, scenario, script, WARM_UP_SECONDS)
+    before = process_tree_cpu_seconds(server_pid)
+    result = parse_wrk(run_wrk(base_url, scenario, script, SECONDS))
+    result["cpu_ms_per_request"] = (process_tree_cpu_seconds(server_pid) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
+# --- orchestration --------------------------------------------------------------------
+
+def start_service(database_url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": str(workers), "PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "serve.py"], cwd=SVC, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("bench: the service did not start")
+
+
+def server_settings(connection) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name IN"
+                       " ('fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'server_version')")
+        return {row["name"]: row["setting"] for row in cursor.fetchall()}
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("bench: wrk is not installed; install it with `apt-get install wrk` and run again", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    name = f"config_service_bench_{int(time.time())}"
+    admin_url = urlunsplit(urlsplit(str(settings.database_url))._replace(path="/postgres"))
+    database_url = urlunsplit(urlsplit(str(settings.database_url))._replace(path="/" + name))
+    admin = psycopg2.connect(admin_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')  # a generated name, never input
+    try:
+        connection = connect(load_settings(database_url=database_url))
+        migrations.apply(connection, migrations.discover())
+        ids = seed(connection, APPLICATIONS, CONFIGS_PER_APPLICATION)
+        database = server_settings(connection)
+        connection.close()
+        results = run_all(database_url, ids)
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    report = {"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(), "connections": CONNECTIONS,
+              "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\nsaved {out.relative_to(SVC)}")
+    return 0
+
+
+def run_all(database_url: str, ids: dict) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        scripts = {}
+        for scenario in SCENARIOS[1:]:
+            scripts[scenario] = Path(folder) / f"{len(scripts)}.lua"
+            scripts[scenario].write_text(lua_script(scenario, ids))
+        for workers in (1, 2):
+            port = random.randint(20000, 40000)
+            process = start_service(database_url, workers, port)
+            try:
+                results[workers] = {}
+                for scenario in SCENARIOS:
+                    runs = [measure(process.pid, f"http://127.0.0.1:{port}", scenario, scripts.get(scenario))
+                            for _ in range(REPETITIONS)]
+                    results[workers][scenario] = summarize(runs)
+                    print(f"{workers} worker(s) {scenario}: {results[workers][scenario]['rps_median']:,.0f} req/s",
+                          flush=True)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())

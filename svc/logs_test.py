@@ -1,0 +1,57 @@
+import io
+import logging
+import time
+
+import logs
+from logs import BufferedHandler, UtcFormatter, configure_logging
+
+
+def record(level=logging.INFO, message="hello", created=1_800_000_000.25):
+    entry = logging.LogRecord("config_service.test", level, __file__, 1, message, None, None)
+    entry.created, entry.msecs = created, (created % 1) * 1000
+    return entry
+
+
+def test_times_are_iso_8601_utc_with_milliseconds():
+    line = UtcFormatter().format(record())
+    assert line == "2027-01-15T08:00:00.250Z INFO config_service.test hello"
+
+
+def test_info_lines_wait_in_the_buffer_warnings_go_out_at_once():
+    stream = io.StringIO()
+    buffered = io.TextIOWrapper(io.BufferedWriter(_Sink(stream), buffer_size=65536), write_through=False)
+    handler = BufferedHandler(buffered)
+    handler.setFormatter(UtcFormatter())
+    handler.emit(record(message="quiet"))
+    assert stream.getvalue() == ""
+    handler.emit(record(logging.WARNING, "loud"))
+    assert "quiet" in stream.getvalue() and "loud" in stream.getvalue()
+
+
+def test_buffered_lines_are_written_within_the_flush_period(monkeypatch):
+    monkeypatch.setattr(logs, "FLUSH_EVERY_SECONDS", 0.05)
+    stream = io.StringIO()
+    buffered = io.TextIOWrapper(io.BufferedWriter(_Sink(stream), buffer_size=65536), write_through=False)
+    handler = BufferedHandler(buffered)
+    handler.emit(record(message="eventually"))
+    time.sleep(0.3)
+    assert "eventually" in stream.getvalue()
+
+
+def test_configure_logging_sets_the_level_and_adds_one_handler():
+    logger = configure_logging("WARNING", io.StringIO())
+    configure_logging("INFO", io.StringIO())
+    assert logger.level == logging.INFO
+    assert sum(isinstance(h, BufferedHandler) for h in logger.handlers) == 1
+
+
+class _Sink(io.RawIOBase):
+    def __init__(self, target: io.StringIO):
+        self.target = target
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.target.write(bytes(data).decode())
+        return len(data)
