@@ -68,3 +68,10 @@ def configure_logging(level: str, stream=None) -> logging.Logger:
         handler.setFormatter(UtcFormatter())
         logger.addHandler(handler)
     return logger
+
+
+def write_out() -> None:
+    """Write buffered lines now (at shutdown: uvicorn ends on SIGTERM without atexit)."""
+    for handler in logging.getLogger("config_service").handlers:
+        if isinstance(handler, BufferedHandler):
+            handler.write_out()

@@ -3,7 +3,7 @@ import logging
 import time
 
 import logs
-from logs import BufferedHandler, UtcFormatter, configure_logging
+from logs import BufferedHandler, UtcFormatter, configure_logging, write_out
 
 
 def record(level=logging.INFO, message="hello", created=1_800_000_000.25):
@@ -55,3 +55,17 @@ class _Sink(io.RawIOBase):
     def write(self, data):
         self.target.write(bytes(data).decode())
         return len(data)
+
+
+def test_write_out_empties_the_buffer_now():
+    stream = io.StringIO()
+    buffered = io.TextIOWrapper(io.BufferedWriter(_Sink(stream), buffer_size=65536), write_through=False)
+    logger = configure_logging("INFO")
+    handler = next(h for h in logger.handlers if isinstance(h, BufferedHandler))
+    original, handler.stream = handler.stream, buffered
+    try:
+        logger.info("pending line")
+        write_out()
+        assert "pending line" in stream.getvalue()
+    finally:
+        handler.stream = original

@@ -9,7 +9,7 @@ from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
 from db.pool import open_database
-from logs import configure_logging
+from logs import configure_logging, write_out
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,9 +18,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        async with open_database(settings) as database:
-            app.state.database = database
-            yield
+        try:
+            async with open_database(settings) as database:
+                app.state.database = database
+                yield
+        finally:
+            write_out()
 
     configure_logging(settings.log_level)
     app = FastAPI(title="Config Service", version="1.0.0", lifespan=lifespan)
