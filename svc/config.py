@@ -18,8 +18,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    pool_size: int = Field(8, ge=1, le=1000)
-    executor_workers: int = Field(8, ge=1, le=1000)
+    pool_size: int = Field(4, ge=1, le=1000)
+    executor_workers: int = Field(4, ge=1, le=1000)
     queue_wait_seconds: float = Field(5.0, gt=0, le=300)
     connect_timeout_seconds: int = Field(2, ge=1, le=300)
     statement_timeout_ms: int = Field(5000, ge=0)

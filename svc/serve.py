@@ -1,4 +1,5 @@
 """Start the service: apply pending migrations, then serve the API with uvicorn."""
+import os
 import sys
 
 import uvicorn
@@ -16,6 +17,10 @@ def main() -> int:
     status = migrations.main(["apply"])
     if status != 0:
         return status
+    if settings.workers > 1:
+        # libuv then accepts one connection at a time and yields, so a burst of new
+        # connections spreads over the workers instead of piling onto whichever woke first.
+        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     uvicorn.run(
         "main:create_app",
         factory=True,
