@@ -11,6 +11,15 @@ class ServiceError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers that go with the error."""
+        return {}
+
+    def problem_fields(self) -> dict:
+        """Members the problem+json body carries beyond type, title, status and detail."""
+        return {}
+
 
 class NotFound(ServiceError):
     status = 404
@@ -32,6 +41,9 @@ class InvalidReference(ServiceError):
         super().__init__(detail)
         self.field = field
 
+    def problem_fields(self) -> dict:
+        return {"errors": [{"loc": ["body", self.field], "msg": self.detail}]}
+
 
 class ServiceUnavailable(ServiceError):
     """The database cannot serve now; the client may retry."""
@@ -40,7 +52,41 @@ class ServiceUnavailable(ServiceError):
     title = "Service Unavailable"
     retry_after_seconds = 1
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
 
 class PayloadTooLarge(ServiceError):
     status = 413
     title = "Content Too Large"
+
+
+class PreconditionFailed(ServiceError):
+    """If-Match named a version other than the stored one."""
+
+    status = 412
+    title = "Precondition Failed"
+
+    def __init__(self, kind: str, current_version: int):
+        super().__init__(f"the {kind} is at version {current_version}, not the one If-Match names")
+        self.current_version = current_version
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"ETag": f'"{self.current_version}"'}
+
+    def problem_fields(self) -> dict:
+        return {"current_version": self.current_version}
+
+
+class PreconditionRequired(ServiceError):
+    status = 428
+    title = "Precondition Required"
+
+
+def not_found_or_stale(kind: str, current_version: int | None) -> ServiceError:
+    """Why a conditional write matched no row: the resource is gone, or at another version."""
+    if current_version is None:
+        return NotFound(f"no {kind} with this id")
+    return PreconditionFailed(kind, current_version)

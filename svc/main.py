@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import applications, configurations, health
+from api import applications, configurations, health, revisions
 from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
@@ -41,4 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(applications.router)
     app.include_router(configurations.router)
+    app.include_router(revisions.router)
     return app

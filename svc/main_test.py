@@ -29,16 +29,21 @@ def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
     spec = create_app(make_settings("postgresql://postgres@127.0.0.1:1/none")).openapi()
     operations = {(method.upper(), path): op for path, item in spec["paths"].items()
                   for method, op in item.items() if path.startswith("/api/v1")}
-    assert set(operations) == {
-        ("POST", "/api/v1/applications"), ("GET", "/api/v1/applications"), ("GET", "/api/v1/applications/{id}"),
-        ("PUT", "/api/v1/applications/{id}"), ("POST", "/api/v1/configurations"),
-        ("GET", "/api/v1/configurations/{id}"), ("PUT", "/api/v1/configurations/{id}")}
-    for (method, path), op in operations.items():
-        expected = {"422", "503"} | ({"404"} if "{id}" in path else set()) | (
-            {"409", "413"} if method in ("POST", "PUT") else set())
-        assert expected <= set(op["responses"]), (method, path)
-        for status in expected:
-            assert "application/problem+json" in op["responses"][status]["content"]
-        if method in ("POST", "PUT"):
-            assert op["requestBody"]["content"]["application/json"]["example"]
+    apps, configs = "/api/v1/applications", "/api/v1/configurations"
+    revisions = f"{configs}/{{id}}/revisions"
+    expected = {
+        ("POST", apps): {"409", "413"}, ("GET", apps): set(), ("GET", f"{apps}/{{id}}"): {"404"},
+        ("PUT", f"{apps}/{{id}}"): {"404", "409", "412", "413", "428"}, ("DELETE", f"{apps}/{{id}}"): {"404", "409", "412"},
+        ("POST", configs): {"409", "413"}, ("GET", configs): set(), ("GET", f"{configs}/{{id}}"): {"404"},
+        ("PUT", f"{configs}/{{id}}"): {"404", "409", "412", "413", "428"},
+        ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"}, ("GET", revisions): {"404"},
+        ("GET", f"{revisions}/{{version}}"): {"404"}, ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},
+    }
+    assert set(operations) == set(expected)
+    for key, statuses in expected.items():
+        responses = operations[key]["responses"]
+        for status in statuses | {"422", "503"}:
+            assert "application/problem+json" in responses[status]["content"], (key, status)
+        if key[0] in ("POST", "PUT") and not key[1].endswith("restore"):
+            assert operations[key]["requestBody"]["content"]["application/json"]["example"]
     assert "Problem" in spec["components"]["schemas"]

@@ -137,3 +137,29 @@ async def test_twenty_racing_creates_of_one_name_give_one_201(api):
     assert statuses == [201] + [409] * 19
     listed = await api.get("/api/v1/applications")
     assert [a["name"] for a in listed.json()] == ["racy"]
+
+
+# --- versions, conditional requests, delete ----------------------------------------------
+
+def test_application_versions_etags_and_304(client):
+    created = client.post("/api/v1/applications", json={"name": "billing"})
+    id = created.json()["id"]
+    assert (created.json()["version"], created.headers["etag"]) == (1, '"1"')
+    assert client.get(f"/api/v1/applications/{id}", headers={"If-None-Match": '"1"'}).status_code == 304
+    updated = client.put(f"/api/v1/applications/{id}", json={"name": "invoicing"}, headers={"If-Match": '"1"'})
+    assert (updated.status_code, updated.headers["etag"]) == (200, '"2"')
+    problem = assert_problem(client.put(f"/api/v1/applications/{id}", json={"name": "x"},
+                                        headers={"If-Match": '"1"'}), 412)
+    assert problem["current_version"] == 2
+    assert client.get(f"/api/v1/applications/{id}").json()["name"] == "invoicing"
+
+
+def test_delete_application_is_204_when_empty_and_409_with_configurations(client):
+    app = create(client)
+    config = client.post("/api/v1/configurations", json={"application_id": app["id"], "name": "db", "config": {}})
+    assert_problem(client.delete(f"/api/v1/applications/{app['id']}"), 409)
+    client.delete(f"/api/v1/configurations/{config.json()['id']}")
+    assert_problem(client.delete(f"/api/v1/applications/{app['id']}", headers={"If-Match": '"2"'}), 412)
+    assert client.delete(f"/api/v1/applications/{app['id']}", headers={"If-Match": '"3"'}).status_code == 204
+    assert_problem(client.get(f"/api/v1/applications/{app['id']}"), 404)
+    assert_problem(client.delete(f"/api/v1/applications/{app['id']}"), 404)

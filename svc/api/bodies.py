@@ -1,5 +1,6 @@
 """JSON in and out: bodies read within the size limit, validated once, encoded once."""
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -49,3 +50,9 @@ def request_body_doc(model: type[BaseModel]) -> dict[str, Any]:
 def json_response(model: BaseModel, status_code: int = 200, headers: dict | None = None) -> Response:
     """Encode a response model once, with pydantic's serializer."""
     return Response(model.model_dump_json(), status_code=status_code, media_type=JSON, headers=headers)
+
+
+def next_link(path: str, limit: int, after, **filters) -> str:
+    """A Link header value to the page after `after`, keeping the filters that are set."""
+    query = urlencode({**{k: v for k, v in filters.items() if v is not None}, "limit": limit, "after": after})
+    return f'<{path}?{query}>; rel="next"'

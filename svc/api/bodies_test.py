@@ -3,7 +3,7 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.bodies import json_body, json_response, request_body_doc
+from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.problems import install_problem_handlers
 
 
@@ -50,3 +50,8 @@ def test_body_is_documented_with_its_example(client):
     body = client.app.openapi()["paths"]["/pets"]["post"]["requestBody"]
     assert body["content"]["application/json"]["example"] == {"name": "rex"}
     assert body["content"]["application/json"]["schema"]["properties"]["name"]["type"] == "string"
+
+
+def test_next_link_keeps_filters_that_are_set():
+    assert next_link("/x", 2, "B", application_id=None) == '</x?limit=2&after=B>; rel="next"'
+    assert next_link("/x", 2, 5, application_id="A") == '</x?application_id=A&limit=2&after=5>; rel="next"'

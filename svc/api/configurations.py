@@ -1,12 +1,13 @@
 """/api/v1/configurations"""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.bodies import json_body, json_response, request_body_doc
+from api.bodies import json_body, json_response, next_link, request_body_doc
+from api.conditional import IfMatch, representation
 from api.dependencies import UoW
 from api.problems import problem_responses
-from api.schemas import ConfigurationCreate, ConfigurationOut, ConfigurationUpdate, Id
+from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id
 from services import configurations as service
 
 PREFIX = "/api/v1/configurations"
@@ -14,28 +15,53 @@ router = APIRouter(prefix=PREFIX, tags=["configurations"])
 ERRORS = problem_responses(422, 503)
 
 
+def configuration(request: Request, row: dict, status_code: int = 200, headers: dict | None = None) -> Response:
+    """A configuration with its ETag and Last-Modified (304 on a matching If-None-Match)."""
+    return representation(request, ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
+                          status_code, headers)
+
+
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
              responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(uow: UoW,
+async def create_configuration(request: Request, uow: UoW,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
     row = await uow.run(service.create_configuration, str(body.application_id), body.name, body.comments,
                         body.config)
-    return json_response(ConfigurationOut.model_construct(**row), 201, {"Location": f"{PREFIX}/{row['id']}"})
+    return configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"})
+
+
+@router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
+            responses=ERRORS)
+async def list_configurations(uow: UoW, application_id: Id | None = None,
+                              limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Id | None = None):
+    owner = str(application_id) if application_id else None
+    rows, more = await uow.read(service.list_configurations, owner, limit, str(after) if after else None)
+    headers = {}
+    if more:
+        headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
+    return json_response(ConfigurationList.model_construct([ConfigurationOut.model_construct(**row) for row in rows]),
+                         headers=headers)
 
 
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
-            responses={**ERRORS, **problem_responses(404)})
-async def get_configuration(uow: UoW, id: Id):
-    row = await uow.read(service.get_configuration, str(id))
-    return json_response(ConfigurationOut.model_construct(**row))
+            responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
+async def get_configuration(request: Request, uow: UoW, id: Id):
+    return configuration(request, await uow.read(service.get_configuration, str(id)))
 
 
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
-            responses={**ERRORS, **problem_responses(404, 409, 413)},
+            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 428)},
             openapi_extra=request_body_doc(ConfigurationUpdate))
-async def update_configuration(uow: UoW, id: Id,
+async def update_configuration(request: Request, uow: UoW, id: Id, versions: IfMatch,
                                body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
     application_id = str(body.application_id) if body.application_id else None
     row = await uow.run(service.update_configuration, str(id), application_id, body.name, body.comments,
-                        body.config)
-    return json_response(ConfigurationOut.model_construct(**row))
+                        body.config, versions)
+    return configuration(request, row)
+
+
+@router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
+               responses={**ERRORS, **problem_responses(404, 412, 428)})
+async def delete_configuration(uow: UoW, id: Id, versions: IfMatch):
+    await uow.run(service.delete_configuration, str(id), versions)
+    return Response(status_code=204)

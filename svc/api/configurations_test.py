@@ -164,3 +164,87 @@ async def test_pool_exhausted_past_its_wait_is_503(database_url):
             _, response = await asyncio.gather(busy, waiting)
     assert_problem(response, 503)
     assert response.headers["retry-after"] == "1"
+
+
+# --- versions, conditional requests, delete, listing -------------------------------------
+
+def test_versions_start_at_1_and_every_response_carries_validators(client, app_id):
+    response = new_config(client, app_id)
+    body = response.json()
+    assert body["version"] == 1 and response.headers["etag"] == '"1"' and response.headers["last-modified"]
+    updated = client.put(f"/api/v1/configurations/{body['id']}", json={"name": "x", "config": {}})
+    assert (updated.json()["version"], updated.headers["etag"]) == (2, '"2"')
+    assert client.get(f"/api/v1/configurations/{body['id']}").headers["etag"] == '"2"'
+
+
+def test_matching_if_none_match_is_304_without_a_body(client, app_id):
+    id = new_config(client, app_id).json()["id"]
+    response = client.get(f"/api/v1/configurations/{id}", headers={"If-None-Match": '"1"'})
+    assert (response.status_code, response.content, response.headers["etag"]) == (304, b"", '"1"')
+    client.put(f"/api/v1/configurations/{id}", json={"name": "x", "config": {}})
+    assert client.get(f"/api/v1/configurations/{id}", headers={"If-None-Match": '"1"'}).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_two_clients_racing_with_the_same_if_match_one_wins_and_history_shows_only_it(api):
+    app_id = (await api.post("/api/v1/applications", json={"name": "billing"})).json()["id"]
+    created = await api.post("/api/v1/configurations", json={"application_id": app_id, "name": "db", "config": {"v": 0}})
+    id, etag = created.json()["id"], created.headers["etag"]
+    first, second = await asyncio.gather(*(
+        api.put(f"/api/v1/configurations/{id}", json={"name": "db", "config": {"writer": n}}, headers={"If-Match": etag})
+        for n in (1, 2)))
+    assert sorted((first.status_code, second.status_code)) == [200, 412]
+    winner = first if first.status_code == 200 else second
+    loser = second if winner is first else first
+    assert loser.json()["current_version"] == 2 and loser.headers["etag"] == '"2"'
+    history = (await api.get(f"/api/v1/configurations/{id}/revisions")).json()
+    assert [(r["version"], r["config"]) for r in history] == [(2, winner.json()["config"]), (1, {"v": 0})]
+
+
+def test_put_without_if_match_still_works_unless_required(settings, app_id, client):
+    id = new_config(client, app_id).json()["id"]
+    assert client.put(f"/api/v1/configurations/{id}", json={"name": "x", "config": {}}).status_code == 200
+    client.app.state.settings = make_settings(str(settings.database_url), require_if_match=True)
+    assert_problem(client.put(f"/api/v1/configurations/{id}", json={"name": "y", "config": {}}), 428)
+    assert_problem(client.delete(f"/api/v1/configurations/{id}"), 428)
+    assert_problem(client.post(f"/api/v1/configurations/{id}/revisions/1/restore"), 428)
+    assert client.put(f"/api/v1/configurations/{id}", json={"name": "y", "config": {}},
+                      headers={"If-Match": '"2"'}).status_code == 200
+
+
+def test_delete_is_204_keeps_history_and_honours_if_match(client, app_id):
+    id = new_config(client, app_id).json()["id"]
+    assert_problem(client.delete(f"/api/v1/configurations/{id}", headers={"If-Match": '"7"'}), 412)
+    assert client.delete(f"/api/v1/configurations/{id}", headers={"If-Match": '"1"'}).status_code == 204
+    assert_problem(client.get(f"/api/v1/configurations/{id}"), 404)
+    assert_problem(client.delete(f"/api/v1/configurations/{id}"), 404)
+    assert client.get(f"/api/v1/configurations/{id}/revisions").json()[0]["change"] == "delete"
+
+
+def test_creating_and_deleting_configurations_are_new_versions_of_the_application(client, app_id):
+    def application():
+        return client.get(f"/api/v1/applications/{app_id}")
+
+    assert application().json()["version"] == 1
+    id = new_config(client, app_id).json()["id"]
+    assert application().json()["version"] == 2
+    client.put(f"/api/v1/configurations/{id}", json={"name": "renamed", "config": {}})
+    assert application().json()["version"] == 2  # the application's representation did not change
+    client.delete(f"/api/v1/configurations/{id}")
+    assert (application().json()["version"], application().json()["configuration_ids"]) == (3, [])
+    client.post(f"/api/v1/configurations/{id}/revisions/1/restore")
+    assert application().headers["etag"] == '"4"'
+
+
+def test_list_configurations_of_an_application_with_paging(client, app_id):
+    other = create(client, "shipping")["id"]
+    ids = sorted(new_config(client, app_id, name=f"c{n}").json()["id"] for n in range(3))
+    new_config(client, other)
+    first = client.get("/api/v1/configurations", params={"application_id": app_id, "limit": 2})
+    assert [c["id"] for c in first.json()] == ids[:2]
+    assert first.headers["link"] == (f'</api/v1/configurations?application_id={app_id}&limit=2&after={ids[1]}>;'
+                                     ' rel="next"')
+    rest = client.get(first.headers["link"][1:].split(">")[0])
+    assert [c["id"] for c in rest.json()] == ids[2:] and "link" not in rest.headers
+    assert len(client.get("/api/v1/configurations").json()) == 4
+    assert_problem(client.get("/api/v1/configurations", params={"application_id": "nope"}), 422)

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
-from errors import InvalidReference, ServiceError, ServiceUnavailable
+from errors import ServiceError
 
 PROBLEM_TYPE = "about:blank"
 # Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
@@ -22,12 +22,10 @@ class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None,
-            request_id: str | None = None):
-    """A problem+json response; `errors` lists validation failures as {loc, msg}."""
-    body = {"type": PROBLEM_TYPE, "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
+def problem(status: int, detail: str, *, headers: dict | None = None, request_id: str | None = None,
+            **fields):
+    """A problem+json response; `fields` adds members, such as `errors` ({loc, msg} each)."""
+    body = {"type": PROBLEM_TYPE, "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **fields}
     if request_id is not None:
         body["request_id"] = request_id
     return ProblemResponse(body, status_code=status, headers=headers)
@@ -47,13 +45,8 @@ def validation_errors(raw: list[dict]) -> list[dict]:
 
 
 async def _service_error(request: Request, error: ServiceError):
-    headers = None
-    if isinstance(error, ServiceUnavailable):
-        headers = {"Retry-After": str(error.retry_after_seconds)}
-    errors = None
-    if isinstance(error, InvalidReference):
-        errors = [{"loc": ["body", error.field], "msg": error.detail}]
-    return problem(error.status, error.detail, errors=errors, headers=headers, request_id=_request_id(request))
+    return problem(error.status, error.detail, headers=error.headers, request_id=_request_id(request),
+                   **error.problem_fields())
 
 
 async def _validation_error(request: Request, error: RequestValidationError):

@@ -1,7 +1,7 @@
 """Request and response bodies, and the checks that run before the database."""
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, RootModel,
                       StringConstraints, WithJsonSchema)
@@ -106,6 +106,7 @@ class ApplicationSummary(BaseModel):
     id: str = Field(pattern=ULID_PATTERN)
     name: str
     comments: str | None
+    version: int
     created_at: datetime
     updated_at: datetime
 
@@ -124,8 +125,30 @@ class ConfigurationOut(BaseModel):
     name: str
     comments: str | None
     config: dict[str, Any]
+    version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ConfigurationList(RootModel[list[ConfigurationOut]]):
+    pass
+
+
+class RevisionOut(BaseModel):
+    """One state of a configuration, as a change left it."""
+
+    configuration_id: str = Field(pattern=ULID_PATTERN)
+    version: int
+    change: Literal["create", "update", "delete", "restore"]
+    application_id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    changed_at: datetime
+
+
+class RevisionList(RootModel[list[RevisionOut]]):
+    pass
 
 
 class ValidationFailure(BaseModel):
@@ -141,3 +164,5 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ValidationFailure] | None = None
+    current_version: int | None = None
+    request_id: str | None = None

@@ -144,3 +144,26 @@ def test_command_line_reports_errors_in_one_line(monkeypatch, capsys):
     monkeypatch.setenv("POOL_SIZE", "zero")
     assert migrations.main(["apply"]) == 2
     assert "POOL_SIZE" in capsys.readouterr().err
+
+
+def test_versions_and_revisions_apply_to_a_database_holding_earlier_data(empty):
+    project = discover()
+    first, rest = project[:1], project[1:]
+    apply(empty, first)
+    with empty.cursor() as cursor:
+        cursor.execute("INSERT INTO applications (id, name) VALUES ('01J0000000000000000000000A', 'billing')")
+        cursor.execute("INSERT INTO configurations (id, application_id, name, config) VALUES"
+                       " ('01J0000000000000000000000C', '01J0000000000000000000000A', 'db', '{\"port\": 5432}'),"
+                       " ('01J0000000000000000000000D', '01J0000000000000000000000A', 'cache', '{}')")
+    empty.commit()
+    assert apply(empty, project) == [m.name for m in rest]
+    with empty.cursor() as cursor:
+        cursor.execute("SELECT version FROM applications")
+        assert [row["version"] for row in cursor.fetchall()] == [1]
+        cursor.execute("SELECT id, version FROM configurations ORDER BY id")
+        assert [(row["id"][-1], row["version"]) for row in cursor.fetchall()] == [("C", 1), ("D", 1)]
+        cursor.execute("SELECT configuration_id, version, change, config FROM configuration_revisions"
+                       " ORDER BY configuration_id")
+        assert [(r["configuration_id"][-1], r["version"], r["change"], r["config"]) for r in cursor.fetchall()] == [
+            ("C", 1, "create", {"port": 5432}), ("D", 1, "create", {})]
+    empty.rollback()

@@ -62,3 +62,24 @@ def test_list_pages_in_id_order(applications):
     assert [row["id"] for row in applications.list(2, None)] == [A, B]
     assert [row["id"] for row in applications.list(2, B)] == [C]
     assert applications.list(2, C) == []
+
+
+def test_conditional_update_and_version_of(applications):
+    applications.add(A, "billing", None)
+    assert applications.update(A, "x", None, versions=[5]) is None
+    assert applications.update(A, "x", None, versions=[1])["version"] == 2
+    assert applications.version_of(A) == 2 and applications.version_of(B) is None
+
+
+def test_delete_refuses_an_application_with_configurations(applications, connection):
+    applications.add(A, "billing", None)
+    ConfigurationRepository(connection).add(C, A, "db", None, {})
+    with pytest.raises(Conflict, match="still has configurations"):
+        applications.delete(A)
+
+
+def test_delete_matches_only_the_named_versions(applications):
+    applications.add(A, "billing", None)
+    assert not applications.delete(A, versions=[2])
+    assert applications.delete(A, versions=[1])
+    assert applications.get(A) is None

@@ -1,10 +1,33 @@
-"""SQL for the configurations table."""
+"""SQL for configurations and their revisions.
+
+Every change writes its revision and, when the application's list of configurations
+changes, bumps the application's version, in the same statement (data-modifying CTEs):
+one round trip, and never one without the other.
+"""
 from psycopg2.extras import Json
 
 from errors import Conflict, InvalidReference
+from repositories.applications import VERSION_MATCHES
 from repositories.base import Repository
 
-COLUMNS = "id, application_id, name, comments, config, created_at, updated_at"
+COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
+REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
+
+
+def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
+    """A CTE body that writes one revision per row of `source`."""
+    return (
+        f"INSERT INTO configuration_revisions ({REVISION_COLUMNS})"
+        f" SELECT id, version, '{change}', application_id, name, comments, config, {changed_at} FROM {source}"
+    )
+
+
+def _bump_application(source: str) -> str:
+    """A CTE body that makes a new version of the application of each row of `source`."""
+    return (
+        "UPDATE applications SET version = version + 1, updated_at = now()"
+        f" WHERE id IN (SELECT application_id FROM {source})"
+    )
 
 
 class ConfigurationRepository(Repository):
@@ -15,13 +38,17 @@ class ConfigurationRepository(Repository):
         "configurations_application_id_fkey": lambda: InvalidReference(
             "application_id names no application", "application_id"
         ),
+        "configurations_pkey": lambda: Conflict("the configuration was restored by another request"),
     }
 
     def add(self, id: str, application_id: str, name: str, comments: str | None, config: dict) -> dict:
-        """Insert a configuration of an existing application."""
+        """Insert a configuration of an existing application, with its first revision."""
         return self._fetch_one(
-            "INSERT INTO configurations (id, application_id, name, comments, config)"
-            f" VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}",
+            "WITH created AS (INSERT INTO configurations (id, application_id, name, comments, config)"
+            f" VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}),"
+            f" revision AS ({_record('create', 'created')}),"
+            f" application AS ({_bump_application('created')})"
+            f" SELECT {COLUMNS} FROM created",
             (id, application_id, name, comments, Json(config)),
         )
 
@@ -29,10 +56,96 @@ class ConfigurationRepository(Repository):
         """One configuration, or None."""
         return self._fetch_one(f"SELECT {COLUMNS} FROM configurations WHERE id = %s", (id,))
 
-    def update(self, id: str, name: str, comments: str | None, config: dict) -> dict | None:
-        """Replace name, comments and config; None when there is no such configuration."""
+    def version_of(self, id: str) -> int | None:
+        row = self._fetch_one("SELECT version FROM configurations WHERE id = %s", (id,))
+        return None if row is None else row["version"]
+
+    def update(self, id: str, name: str, comments: str | None, config: dict,
+               versions: list[int] | None = None) -> dict | None:
+        """Replace name, comments and config as a new version; None when missing or at another version."""
         return self._fetch_one(
-            "UPDATE configurations SET name = %s, comments = %s, config = %s, updated_at = now()"
-            f" WHERE id = %s RETURNING {COLUMNS}",
-            (name, comments, Json(config), id),
+            "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
+            " config = %(config)s, version = version + 1, updated_at = now()"
+            f" WHERE id = %(id)s AND {VERSION_MATCHES} RETURNING {COLUMNS}),"
+            f" revision AS ({_record('update', 'changed')})"
+            f" SELECT {COLUMNS} FROM changed",
+            {"id": id, "name": name, "comments": comments, "config": Json(config), "versions": versions},
+        )
+
+    def delete(self, id: str, versions: list[int] | None = None) -> bool:
+        """Delete a configuration, recording the deletion as its next version; False when
+        missing or at another version."""
+        row = self._fetch_one(
+            f"WITH deleted AS (DELETE FROM configurations WHERE id = %(id)s AND {VERSION_MATCHES}"
+            f" RETURNING {COLUMNS}),"
+            " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config,"
+            " now() AS changed_at FROM deleted),"
+            f" revision AS ({_record('delete', 'gone', 'changed_at')}),"
+            f" application AS ({_bump_application('deleted')})"
+            " SELECT id FROM deleted",
+            {"id": id, "versions": versions},
+        )
+        return row is not None
+
+    def revisions(self, id: str, limit: int, before: int | None) -> list[dict]:
+        """Up to `limit` revisions, newest first, older than version `before`."""
+        return self._fetch_all(
+            f"SELECT {REVISION_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s"
+            " AND version < %s ORDER BY version DESC LIMIT %s",
+            (id, before or 2**31 - 1, limit),
+        )
+
+    def revision(self, id: str, version: int) -> dict | None:
+        return self._fetch_one(
+            f"SELECT {REVISION_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s AND version = %s",
+            (id, version),
+        )
+
+    def latest_version(self, id: str) -> int | None:
+        """The version of the newest revision, the configuration deleted or not."""
+        row = self._fetch_one(
+            "SELECT max(version) AS version FROM configuration_revisions WHERE configuration_id = %s", (id,)
+        )
+        return row["version"]
+
+    def restore_existing(self, id: str, version: int, versions: list[int] | None = None) -> dict | None:
+        """Make revision `version` current again as a new version; None when the configuration
+        is missing or at another version than If-Match allows."""
+        return self._fetch_one(
+            "WITH changed AS (UPDATE configurations c SET name = r.name, comments = r.comments,"
+            " config = r.config, version = c.version + 1, updated_at = now()"
+            " FROM configuration_revisions r"
+            " WHERE c.id = %(id)s AND r.configuration_id = c.id AND r.version = %(version)s"
+            " AND (%(versions)s::int[] IS NULL OR c.version = ANY(%(versions)s::int[])) RETURNING"
+            " c.id, c.application_id, c.name, c.comments, c.config, c.version, c.created_at, c.updated_at),"
+            f" revision AS ({_record('restore', 'changed')})"
+            f" SELECT {COLUMNS} FROM changed",
+            {"id": id, "version": version, "versions": versions},
+        )
+
+    def restore_deleted(self, id: str, version: int) -> dict | None:
+        """Bring a deleted configuration back under its id with revision `version`'s content,
+        as the version after its newest revision; None when its application is gone."""
+        return self._fetch_one(
+            "WITH source AS (SELECT r.application_id, r.name, r.comments, r.config,"
+            " (SELECT max(version) + 1 FROM configuration_revisions WHERE configuration_id = %(id)s) AS version,"
+            " (SELECT min(changed_at) FROM configuration_revisions WHERE configuration_id = %(id)s) AS created_at"
+            " FROM configuration_revisions r JOIN applications a ON a.id = r.application_id"
+            " WHERE r.configuration_id = %(id)s AND r.version = %(version)s),"
+            " created AS (INSERT INTO configurations (id, application_id, name, comments, config, version, created_at)"
+            f" SELECT %(id)s, application_id, name, comments, config, version, created_at FROM source"
+            f" RETURNING {COLUMNS}),"
+            f" revision AS ({_record('restore', 'created')}),"
+            f" application AS ({_bump_application('created')})"
+            f" SELECT {COLUMNS} FROM created",
+            {"id": id, "version": version},
+        )
+
+    def list(self, application_id: str | None, limit: int, after: str | None) -> list[dict]:
+        """Up to `limit` configurations in id order after the id `after`, of one application or all."""
+        return self._fetch_all(
+            f"SELECT {COLUMNS} FROM configurations WHERE id > %(after)s"
+            " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
+            " ORDER BY id LIMIT %(limit)s",
+            {"after": after or "", "application_id": application_id, "limit": limit},
         )

@@ -1,8 +1,12 @@
+import psycopg2
 import pytest
 
+from db.pool import connect, create_pool
+from db.unit_of_work import UnitOfWork
 from errors import Conflict, InvalidReference
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from services.configurations import update_configuration
 
 A = "01J0000000000000000000000A"
 B = "01J0000000000000000000000B"
@@ -58,10 +62,72 @@ def test_update_to_a_taken_name_is_a_conflict(configurations):
 
 
 def test_database_refuses_a_config_that_is_not_an_object(configurations, connection):
-    import psycopg2
-
     with pytest.raises(psycopg2.IntegrityError):
         configurations._fetch_one(
             "INSERT INTO configurations (id, application_id, name, config) VALUES (%s, %s, %s, '[1]') RETURNING id",
             (C, A, "list"),
         )
+
+
+def test_every_change_writes_its_revision(configurations):
+    configurations.add(C, A, "database", None, {"v": 1})
+    configurations.update(C, "database", "x", {"v": 2})
+    assert configurations.delete(C)
+    assert [(r["version"], r["change"], r["config"]) for r in configurations.revisions(C, 10, None)] == [
+        (3, "delete", {"v": 2}), (2, "update", {"v": 2}), (1, "create", {"v": 1})]
+    assert configurations.latest_version(C) == 3 and configurations.version_of(C) is None
+    restored = configurations.restore_deleted(C, 1)
+    assert (restored["version"], restored["config"]) == (4, {"v": 1})
+
+
+def test_conditional_update_and_delete_match_only_the_named_versions(configurations):
+    configurations.add(C, A, "database", None, {})
+    assert configurations.update(C, "x", None, {}, versions=[2, 3]) is None
+    assert configurations.update(C, "x", None, {}, versions=[1])["version"] == 2
+    assert not configurations.delete(C, versions=[1])
+    assert configurations.delete(C, versions=[2])
+
+
+def test_list_filters_by_application_and_pages_by_id(configurations):
+    configurations.add(C, A, "a", None, {})
+    configurations.add(D, B, "b", None, {})
+    assert [r["id"] for r in configurations.list(A, 10, None)] == [C]
+    assert [r["id"] for r in configurations.list(None, 10, None)] == [C, D]
+    assert [r["id"] for r in configurations.list(None, 10, C)] == [D]
+
+
+def test_a_failing_revision_write_leaves_the_change_undone(pool_settings):
+    """The change and its revision commit as one unit: a forced failure of the revision
+    insert (a test-only trigger) leaves the configuration as it was."""
+    pool, settings = pool_settings
+    with UnitOfWork(pool) as uow:
+        uow.applications.add(A, "billing", None)
+        uow.configurations.add(C, A, "database", None, {"v": 1})
+        uow.commit()
+    connection = connect(settings)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                       " $$ BEGIN RAISE EXCEPTION 'revision refused'; END $$")
+        cursor.execute("CREATE TRIGGER refuse BEFORE INSERT ON configuration_revisions"
+                       " FOR EACH ROW EXECUTE FUNCTION refuse()")
+    connection.commit()
+    connection.close()
+    with pytest.raises(psycopg2.Error, match="revision refused"):
+        with UnitOfWork(pool) as uow:
+            update_configuration(uow, C, None, "renamed", None, {"v": 2})
+    with pytest.raises(psycopg2.Error, match="revision refused"):
+        with UnitOfWork(pool) as uow:
+            uow.configurations.delete(C)
+            uow.commit()
+    with UnitOfWork(pool, read_only=True) as uow:
+        row = uow.configurations.get(C)
+        assert (row["name"], row["config"], row["version"]) == ("database", {"v": 1}, 1)
+        assert [r["version"] for r in uow.configurations.revisions(C, 10, None)] == [1]
+        assert uow.applications.get(A)["version"] == 2
+
+
+@pytest.fixture
+def pool_settings(settings):
+    pool = create_pool(settings)
+    yield pool, settings
+    pool.closeall()

@@ -1,5 +1,5 @@
 """Use cases of applications; each runs inside one UnitOfWork."""
-from errors import NotFound
+from errors import NotFound, not_found_or_stale
 from services.ids import new_id
 
 
@@ -16,12 +16,20 @@ def get_application(uow, id: str) -> dict:
     return row
 
 
-def update_application(uow, id: str, name: str, comments: str | None) -> dict:
-    row = uow.applications.update(id, name, comments)
+def update_application(uow, id: str, name: str, comments: str | None, versions: list[int] | None = None) -> dict:
+    """Replace name and comments; `versions` (from If-Match) must include the stored version."""
+    row = uow.applications.update(id, name, comments, versions)
     if row is None:
-        raise NotFound("no application with this id")
+        raise not_found_or_stale("application", uow.applications.version_of(id))
     uow.commit()
     return row
+
+
+def delete_application(uow, id: str, versions: list[int] | None = None) -> None:
+    """Delete an application that has no configurations (409 otherwise)."""
+    if not uow.applications.delete(id, versions):
+        raise not_found_or_stale("application", uow.applications.version_of(id))
+    uow.commit()
 
 
 def list_applications(uow, limit: int, after: str | None) -> tuple[list[dict], bool]:

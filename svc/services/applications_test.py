@@ -1,6 +1,6 @@
 import pytest
 
-from errors import Conflict, NotFound
+from errors import Conflict, NotFound, PreconditionFailed
 from services import applications as service
 from test.fakes import FakeUnitOfWork
 
@@ -53,3 +53,21 @@ def test_list_reports_whether_more_follow(uow):
     assert len(page) == 2 and more
     rest, more = run(uow, service.list_applications, 2, page[-1]["id"])
     assert len(rest) == 1 and not more
+
+
+def test_update_with_a_stale_version_is_precondition_failed(uow):
+    id = run(uow, service.create_application, "billing", None)["id"]
+    with pytest.raises(PreconditionFailed) as raised:
+        run(uow, service.update_application, id, "x", None, [7])
+    assert raised.value.current_version == 1
+    assert run(uow, service.update_application, id, "x", None, [1])["version"] == 2
+
+
+def test_delete_commits_and_a_second_delete_is_not_found(uow):
+    id = run(uow, service.create_application, "billing", None)["id"]
+    with pytest.raises(PreconditionFailed):
+        run(uow, service.delete_application, id, [2])
+    run(uow, service.delete_application, id)
+    assert uow.committed["applications"] == {}
+    with pytest.raises(NotFound):
+        run(uow, service.delete_application, id)

@@ -1,6 +1,6 @@
 import pytest
 
-from errors import Conflict, InvalidReference, NotFound
+from errors import Conflict, InvalidReference, NotFound, PreconditionFailed
 from services import applications, configurations as service
 from test.fakes import FakeUnitOfWork
 
@@ -69,3 +69,29 @@ def test_update_that_moves_the_configuration_is_refused_uncommitted(uow, app_id)
 def test_update_missing_is_not_found(uow):
     with pytest.raises(NotFound):
         run(uow, service.update_configuration, MISSING, None, "db", None, {})
+
+
+def test_update_with_a_stale_version_changes_nothing(uow, app_id):
+    id = run(uow, service.create_configuration, app_id, "database", None, {"a": 1})["id"]
+    with pytest.raises(PreconditionFailed):
+        run(uow, service.update_configuration, id, None, "db", None, {"b": 2}, [2])
+    assert uow.committed["configurations"][id]["config"] == {"a": 1}
+
+
+def test_delete_commits_and_bumps_the_application(uow, app_id):
+    id = run(uow, service.create_configuration, app_id, "database", None, {})["id"]
+    with pytest.raises(PreconditionFailed):
+        run(uow, service.delete_configuration, id, [5])
+    run(uow, service.delete_configuration, id, [1])
+    assert uow.committed["configurations"] == {}
+    assert uow.committed["applications"][app_id]["version"] == 3
+    with pytest.raises(NotFound):
+        run(uow, service.delete_configuration, id)
+
+
+def test_list_pages_the_configurations_of_one_application(uow, app_id):
+    for name in ("a", "b", "c"):
+        run(uow, service.create_configuration, app_id, name, None, {})
+    page, more = run(uow, service.list_configurations, app_id, 2, None)
+    assert len(page) == 2 and more
+    assert run(uow, service.list_configurations, MISSING, 2, None) == ([], False)

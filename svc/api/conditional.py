@@ -1,0 +1,62 @@
+"""Conditional requests: ETag and Last-Modified out, If-Match and If-None-Match in."""
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from api.bodies import json_response
+from errors import PreconditionRequired
+
+
+def entity_tags(header: str) -> list[str]:
+    """The entity tags of an If-Match / If-None-Match header, `*` included."""
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def matching_versions(header: str | None) -> list[int] | None:
+    """Versions an If-Match header accepts; None when it sets no condition (absent or `*`).
+
+    If-Match compares strongly: weak tags (W/"3") and tags that are not versions match
+    nothing, so a request carrying only those fails with 412.
+    """
+    if header is None:
+        return None
+    tags = entity_tags(header)
+    if "*" in tags:
+        return None
+    return [int(tag[1:-1]) for tag in tags
+            if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit() and len(tag) < 12]
+
+
+def none_match(header: str | None, version: int) -> bool:
+    """True when an If-None-Match header names the current version (weak comparison) or `*`."""
+    if header is None:
+        return False
+    current = f'"{version}"'
+    return any(tag == "*" or tag.removeprefix("W/") == current for tag in entity_tags(header))
+
+
+def validators(version: int, modified) -> dict[str, str]:
+    """ETag and Last-Modified of a representation."""
+    return {"ETag": f'"{version}"', "Last-Modified": format_datetime(modified, usegmt=True)}
+
+
+def representation(request: Request, model: BaseModel, version: int, modified, status_code: int = 200,
+                   headers: dict | None = None) -> Response:
+    """The resource with its validators, or 304 when If-None-Match already names it."""
+    tags = validators(version, modified)
+    if status_code == 200 and request.method == "GET" and none_match(request.headers.get("if-none-match"), version):
+        return Response(status_code=304, headers=tags)
+    return json_response(model, status_code, {**tags, **(headers or {})})
+
+
+async def if_match(request: Request) -> list[int] | None:
+    """The If-Match condition of a write; 428 when the setting requires one and it is absent."""
+    header = request.headers.get("if-match")
+    if header is None and request.app.state.settings.require_if_match:
+        raise PreconditionRequired("this service requires If-Match on writes: send the ETag you last read")
+    return matching_versions(header)
+
+
+IfMatch = Annotated[list[int] | None, Depends(if_match)]

@@ -1,0 +1,69 @@
+from datetime import datetime, timezone
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from api.conditional import IfMatch, matching_versions, none_match, representation, validators
+from api.problems import install_problem_handlers
+
+
+@pytest.mark.parametrize("header, versions", [
+    (None, None), ("*", None), ('"3"', [3]), ('"3", "5"', [3, 5]), ('W/"3"', []), ("3", []), ('"x"', []),
+    ('"99999999999999999999"', []), ('"1", *', None),
+])
+def test_if_match_gives_the_versions_it_accepts(header, versions):
+    assert matching_versions(header) == versions
+
+
+@pytest.mark.parametrize("header, hit", [
+    (None, False), ('"4"', True), ('W/"4"', True), ('"3", "4"', True), ("*", True), ('"3"', False), ("4", False),
+])
+def test_if_none_match_compares_weakly(header, hit):
+    assert none_match(header, 4) is hit
+
+
+def test_validators_are_a_quoted_version_and_an_http_date():
+    moment = datetime(2026, 11, 27, 8, 0, 5, tzinfo=timezone.utc)
+    assert validators(7, moment) == {"ETag": '"7"', "Last-Modified": "Fri, 27 Nov 2026 08:00:05 GMT"}
+
+
+class Thing(BaseModel):
+    name: str
+
+
+@pytest.fixture
+def client():
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.settings = type("S", (), {"require_if_match": False})()
+    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    @app.get("/thing")
+    async def get(request: __import__("fastapi").Request):
+        return representation(request, Thing(name="a"), 2, moment)
+
+    @app.put("/thing")
+    async def put(versions: IfMatch):
+        return {"versions": versions}
+
+    return TestClient(app)
+
+
+def test_get_sends_validators_and_answers_304_to_a_matching_if_none_match(client):
+    first = client.get("/thing")
+    assert (first.status_code, first.headers["etag"], first.json()) == (200, '"2"', {"name": "a"})
+    again = client.get("/thing", headers={"If-None-Match": first.headers["etag"]})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", '"2"')
+    assert client.get("/thing", headers={"If-None-Match": '"1"'}).status_code == 200
+
+
+def test_if_match_is_optional_unless_required(client):
+    assert client.put("/thing").json() == {"versions": None}
+    assert client.put("/thing", headers={"If-Match": '"4"'}).json() == {"versions": [4]}
+    client.app.state.settings.require_if_match = True
+    response = client.put("/thing")
+    assert response.status_code == 428
+    assert response.headers["content-type"] == "application/problem+json"
+    assert client.put("/thing", headers={"If-Match": "*"}).status_code == 200

@@ -1,0 +1,39 @@
+"""/api/v1/configurations/{id}/revisions: a configuration's history, and restoring from it."""
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from api.bodies import json_response, next_link
+from api.conditional import IfMatch, representation
+from api.configurations import PREFIX, configuration
+from api.dependencies import UoW
+from api.problems import problem_responses
+from api.schemas import ConfigurationOut, Id, RevisionList, RevisionOut
+from services import configurations as service
+
+router = APIRouter(prefix=PREFIX, tags=["revisions"])
+ERRORS = problem_responses(404, 422, 503)
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/{id}/revisions", response_model=RevisionList, summary="A configuration's revisions, newest first",
+            responses=ERRORS)
+async def list_revisions(uow: UoW, id: Id, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                         after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
+    rows, more = await uow.read(service.list_revisions, str(id), limit, after)
+    headers = {"Link": next_link(f"{PREFIX}/{id}/revisions", limit, rows[-1]["version"])} if more else {}
+    return json_response(RevisionList.model_construct([RevisionOut.model_construct(**row) for row in rows]),
+                         headers=headers)
+
+
+@router.get("/{id}/revisions/{version}", response_model=RevisionOut, summary="One revision, whole",
+            responses={**ERRORS, 304: {"description": "Not Modified (If-None-Match)"}})
+async def get_revision(request: Request, uow: UoW, id: Id, version: Version):
+    row = await uow.read(service.get_revision, str(id), version)
+    return representation(request, RevisionOut.model_construct(**row), row["version"], row["changed_at"])
+
+
+@router.post("/{id}/revisions/{version}/restore", response_model=ConfigurationOut, summary="Make a revision current again",
+             responses={**ERRORS, **problem_responses(409, 412, 428)})
+async def restore_revision(request: Request, uow: UoW, id: Id, version: Version, versions: IfMatch):
+    return configuration(request, await uow.run(service.restore_revision, str(id), version, versions))
