@@ -1,0 +1,98 @@
+import json
+import os
+import shutil
+
+import pytest
+
+from bench import run
+from conftest import make_settings
+from db.pool import connect
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/health
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.61ms  512.33us  12.01ms   90.12%
+  Latency Distribution
+     50%    3.52ms
+     75%    3.80ms
+     90%    4.10ms
+     99%    1.20s
+  93012 requests in 10.00s, 13.04MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 5
+Requests/sec:   9301.20
+Transfer/sec:      1.30MB
+"""
+
+
+def test_parse_wrk_reads_rate_latencies_and_failures():
+    assert run.parse_wrk(WRK_OUTPUT) == {"rps": 9301.2, "p50_ms": 3.52, "p99_ms": 1200.0, "requests": 93012,
+                                         "non_2xx": 5, "socket_errors": 3}
+
+
+def test_summary_takes_medians_and_the_range():
+    runs = [{"rps": r, "p50_ms": r / 100, "p99_ms": r / 10, "non_2xx": 1, "socket_errors": 0, "cpu_ms_per_request": 0.5}
+            for r in (100.0, 300.0, 200.0)]
+    summary = run.summarize(runs)
+    assert (summary["rps_median"], summary["rps_min"], summary["rps_max"], summary["non_2xx"]) == (200, 100, 300, 3)
+    assert summary["p99_ms"] == 20.0
+
+
+def test_table_shows_each_scenario_against_health():
+    row = {"rps_median": 1000.0, "rps_min": 900.0, "rps_max": 1100.0, "p50_ms": 1.0, "p99_ms": 2.0, "non_2xx": 0,
+           "cpu_ms_per_request": 0.25}
+    text = run.table({1: {"GET /health": {**row, "rps_median": 4000.0}, "GET /x": row}})
+    assert "| 1 | `GET /x` | 1,000 (900-1,100) | 25% | 1.00 | 2.00 | 0 | 0.250 |" in text
+
+
+def test_seed_writes_the_data_set_and_returns_its_ids(database_url):
+    connection = connect(make_settings(database_url))
+    try:
+        ids = run.seed(connection, applications=3, per_application=2)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) AS n, min(jsonb_array_length(jsonb_path_query_array(config, '$.*')))"
+                           " AS keys FROM configurations")
+            row = cursor.fetchone()
+    finally:
+        connection.close()
+    assert (len(ids["applications"]), len(ids["configurations"])) == (3, 6)
+    assert (row["n"], row["keys"]) == (6, run.KEYS_PER_CONFIG)
+
+
+def test_lua_scripts_pick_existing_ids():
+    ids = {"applications": ["01J0000000000000000000000A"], "configurations": [("01J0000000000000000000000C", "db")]}
+    for scenario in run.SCENARIOS[1:]:
+        script = run.lua_script(scenario, ids)
+        assert "function request()" in script and "01J0000000000000000000000A" in script
+    assert '\\"name\\": \\"" .. pick[2]' in run.lua_script("PUT /api/v1/configurations/{id}", ids)
+    body = json.loads(run.lua_script("POST /api/v1/configurations", ids).split('config = "')[1].split('"\n')[0]
+                      .replace('\\"', '"'))
+    assert len(body) == run.KEYS_PER_CONFIG
+
+
+def test_cpu_of_a_process_tree_is_counted():
+    before = run.process_tree_cpu_seconds(os.getpid())
+    sum(i * i for i in range(2_000_000))
+    assert run.process_tree_cpu_seconds(os.getpid()) > before
+
+
+def test_missing_wrk_is_said_plainly(monkeypatch, capsys):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert run.main() == 2
+    assert "apt-get install wrk" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)")
+def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    for name, value in {"APPLICATIONS": 5, "CONFIGS_PER_APPLICATION": 2, "REPETITIONS": 1, "SECONDS": 1,
+                        "WARM_UP_SECONDS": 1, "WORKER_COUNTS": (1,), "RESULTS": tmp_path,
+                        "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"]}.items():
+        monkeypatch.setattr(run, name, value)
+    assert run.main() == 0
+    report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    results = report["results"]["1"]
+    assert results["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
+    assert results["GET /health"]["rps_median"] > 0
+    assert report["postgres"]["fsync"] in ("on", "off")
+    assert "vs /health" in capsys.readouterr().out
