@@ -2,12 +2,7 @@ import pytest
 
 from errors import Conflict, NotFound, PreconditionFailed
 from services import applications as service
-from test.fakes import FakeUnitOfWork
-
-
-def run(uow, use_case, *args):
-    with uow:
-        return use_case(uow, *args)
+from test.fakes import FakeUnitOfWork, run
 
 
 @pytest.fixture

@@ -2,14 +2,9 @@ import pytest
 
 from errors import Conflict, InvalidReference, NotFound, PreconditionFailed
 from services import applications, configurations as service
-from test.fakes import FakeUnitOfWork
+from test.fakes import FakeUnitOfWork, run
 
 MISSING = "01J0000000000000000000000Z"
-
-
-def run(uow, use_case, *args):
-    with uow:
-        return use_case(uow, *args)
 
 
 @pytest.fixture

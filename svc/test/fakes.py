@@ -110,3 +110,9 @@ class FakeUnitOfWork:
 
     def __exit__(self, *exc):
         return None
+
+
+def run(uow, use_case, *args):
+    """Run a use case inside the unit of work, as RequestUnitOfWork does."""
+    with uow:
+        return use_case(uow, *args)
