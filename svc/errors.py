@@ -5,7 +5,6 @@ class ServiceError(Exception):
     """Base of every error the service reports to a client; `detail` is safe to show."""
 
     status = 500
-    title = "Internal Server Error"
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -23,19 +22,16 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError):
     status = 404
-    title = "Not Found"
 
 
 class Conflict(ServiceError):
     status = 409
-    title = "Conflict"
 
 
 class InvalidReference(ServiceError):
     """The request names something that does not exist or cannot change (a 422)."""
 
     status = 422
-    title = "Unprocessable Content"
 
     def __init__(self, detail: str, field: str):
         super().__init__(detail)
@@ -49,7 +45,6 @@ class ServiceUnavailable(ServiceError):
     """The database cannot serve now; the client may retry."""
 
     status = 503
-    title = "Service Unavailable"
     retry_after_seconds = 1
 
     @property
@@ -59,14 +54,12 @@ class ServiceUnavailable(ServiceError):
 
 class PayloadTooLarge(ServiceError):
     status = 413
-    title = "Content Too Large"
 
 
 class PreconditionFailed(ServiceError):
     """If-Match named a version other than the stored one."""
 
     status = 412
-    title = "Precondition Failed"
 
     def __init__(self, kind: str, current_version: int):
         super().__init__(f"the {kind} is at version {current_version}, not the one If-Match names")
@@ -82,7 +75,6 @@ class PreconditionFailed(ServiceError):
 
 class PreconditionRequired(ServiceError):
     status = 428
-    title = "Precondition Required"
 
 
 def not_found_or_stale(kind: str, current_version: int | None) -> ServiceError:

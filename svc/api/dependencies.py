@@ -22,6 +22,7 @@ class RequestUnitOfWork:
 
     async def run(self, use_case: Callable[..., T], *args) -> T:
         """Run a use case that writes: one transaction, committed by the use case."""
+        self._uow.read_only = False
         return await self._database.run(self._in_transaction, use_case, args)
 
     async def read(self, use_case: Callable[..., T], *args) -> T:
