@@ -27,7 +27,6 @@ class Settings(BaseSettings):
     idle_in_transaction_timeout_ms: int = Field(10000, ge=0)
     max_request_body_bytes: int = Field(1_048_576, ge=1024)
     require_if_match: bool = False
-    pin_workers: bool = True
 
     @model_validator(mode="after")
     def _executor_fits_pool(self) -> "Settings":

@@ -4,19 +4,8 @@ import sys
 
 import uvicorn
 
-from affinity import pin_to_one_cpu
 from config import SettingsError, load_settings
 from db import migrations
-
-
-def worker_app():
-    """The app of one worker process, pinned to its own CPU first (threads inherit it)."""
-    from main import create_app
-
-    settings = load_settings()
-    if settings.pin_workers:
-        pin_to_one_cpu()
-    return create_app(settings)
 
 
 def main() -> int:
@@ -33,7 +22,7 @@ def main() -> int:
         # connections spreads over the workers instead of piling onto whichever woke first.
         os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     uvicorn.run(
-        "serve:worker_app",
+        "main:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -1,5 +1,3 @@
-import os
-
 import serve
 from test.server import start_server, stop, wait_until_ready
 
@@ -21,15 +19,6 @@ def test_migrates_then_serves_with_two_workers(empty_database_url):
         output = stop(process)
     assert "applied: 0001_" in output
     assert output.count("Started server process") >= 2
-
-
-def test_worker_app_pins_only_when_asked(database_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("PIN_WORKERS", "false")
-    before = os.sched_getaffinity(0)
-    app = serve.worker_app()
-    assert app.state.settings.pin_workers is False
-    assert os.sched_getaffinity(0) == before
 
 
 def test_migration_failure_stops_serving(monkeypatch):
