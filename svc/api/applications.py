@@ -1,14 +1,14 @@
 """/api/v1/applications"""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import UoW
 from api.problems import problem_responses
 from api.schemas import (ApplicationCreate, ApplicationList, ApplicationOut, ApplicationSummary, ApplicationUpdate,
-                         Id)
+                         Id, Limit)
 from services import applications as service
 
 PREFIX = "/api/v1/applications"
@@ -53,7 +53,7 @@ async def delete_application(uow: UoW, id: Id, versions: IfMatch):
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",
             responses=ERRORS)
-async def list_applications(uow: UoW, limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Id | None = None):
+async def list_applications(uow: UoW, limit: Limit = 100, after: Id | None = None):
     rows, more = await uow.read(service.list_applications, limit, str(after) if after else None)
     headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
     return json_response(ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]),

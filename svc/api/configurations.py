@@ -1,13 +1,13 @@
 """/api/v1/configurations"""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import UoW
 from api.problems import problem_responses
-from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id
+from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
 from services import configurations as service
 
 PREFIX = "/api/v1/configurations"
@@ -33,7 +33,7 @@ async def create_configuration(request: Request, uow: UoW,
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
             responses=ERRORS)
 async def list_configurations(uow: UoW, application_id: Id | None = None,
-                              limit: Annotated[int, Query(ge=1, le=1000)] = 100, after: Id | None = None):
+                              limit: Limit = 100, after: Id | None = None):
     owner = str(application_id) if application_id else None
     rows, more = await uow.read(service.list_configurations, owner, limit, str(after) if after else None)
     headers = {}

@@ -8,7 +8,7 @@ from api.conditional import IfMatch, representation
 from api.configurations import PREFIX, configuration
 from api.dependencies import UoW
 from api.problems import problem_responses
-from api.schemas import ConfigurationOut, Id, RevisionList, RevisionOut
+from api.schemas import ConfigurationOut, Id, Limit, RevisionList, RevisionOut
 from services import configurations as service
 
 router = APIRouter(prefix=PREFIX, tags=["revisions"])
@@ -18,7 +18,7 @@ Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("/{id}/revisions", response_model=RevisionList, summary="A configuration's revisions, newest first",
             responses=ERRORS)
-async def list_revisions(uow: UoW, id: Id, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+async def list_revisions(uow: UoW, id: Id, limit: Limit = 100,
                          after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
     rows, more = await uow.read(service.list_revisions, str(id), limit, after)
     headers = {"Link": next_link(f"{PREFIX}/{id}/revisions", limit, rows[-1]["version"])} if more else {}

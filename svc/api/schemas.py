@@ -3,6 +3,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, RootModel,
                       StringConstraints, WithJsonSchema)
 from pydantic_extra_types.ulid import ULID
@@ -60,6 +61,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterVali
                  AfterValidator(_no_nul)]
 Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValidator(_no_nul)]
 Config = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+# Page size of every list: 1-1000, 100 by default.
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 class RequestBody(BaseModel):

@@ -1,6 +1,7 @@
 """Use cases of applications; each runs inside one UnitOfWork."""
 from errors import NotFound, not_found_or_stale
 from services.ids import new_id
+from services.paging import page
 
 
 def create_application(uow, name: str, comments: str | None) -> dict:
@@ -34,5 +35,4 @@ def delete_application(uow, id: str, versions: list[int] | None = None) -> None:
 
 def list_applications(uow, limit: int, after: str | None) -> tuple[list[dict], bool]:
     """A page of applications in id order, and whether more follow it."""
-    rows = uow.applications.list(limit + 1, after)
-    return rows[:limit], len(rows) > limit
+    return page(lambda n: uow.applications.list(n, after), limit)

@@ -1,6 +1,7 @@
 """Use cases of configurations and their history; each runs inside one UnitOfWork."""
 from errors import Conflict, InvalidReference, NotFound, PreconditionFailed, not_found_or_stale
 from services.ids import new_id
+from services.paging import page
 
 
 def create_configuration(uow, application_id: str, name: str, comments: str | None, config: dict) -> dict:
@@ -19,8 +20,7 @@ def get_configuration(uow, id: str) -> dict:
 
 def list_configurations(uow, application_id: str | None, limit: int, after: str | None) -> tuple[list[dict], bool]:
     """A page of configurations in id order, and whether more follow it."""
-    rows = uow.configurations.list(application_id, limit + 1, after)
-    return rows[:limit], len(rows) > limit
+    return page(lambda n: uow.configurations.list(application_id, n, after), limit)
 
 
 def update_configuration(uow, id: str, application_id: str | None, name: str, comments: str | None,
@@ -44,10 +44,10 @@ def delete_configuration(uow, id: str, versions: list[int] | None = None) -> Non
 
 def list_revisions(uow, id: str, limit: int, before: int | None) -> tuple[list[dict], bool]:
     """A page of a configuration's revisions, newest first, and whether older ones follow."""
-    rows = uow.configurations.revisions(id, limit + 1, before)
+    rows, more = page(lambda n: uow.configurations.revisions(id, n, before), limit)
     if not rows and before is None:
         raise NotFound("no configuration with this id")
-    return rows[:limit], len(rows) > limit
+    return rows, more
 
 
 def get_revision(uow, id: str, version: int) -> dict:
