@@ -9,7 +9,7 @@ from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
-from db.pool import open_database
+from db.database import open_database
 from logs import configure_logging, write_out
 
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Config Service", version="1.0.0", lifespan=lifespan)
     app.add_middleware(RequestContext)
     app.state.settings = settings
-    app.state.migrations = migrations.discover()
+    app.state.expected_migrations = {m.name: m.checksum for m in migrations.discover()}
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(applications.router)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
-from api.dependencies import UoW
+from api.dependencies import Db
 from api.problems import problem_responses
 from api.schemas import (ApplicationCreate, ApplicationList, ApplicationOut, ApplicationSummary, ApplicationUpdate,
                          Id, Limit)
@@ -23,38 +23,38 @@ def _application(request: Request, row: dict, status_code: int = 200, headers: d
 
 @router.post("", status_code=201, response_model=ApplicationOut, summary="Create an application",
              responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ApplicationCreate))
-async def create_application(request: Request, uow: UoW,
+async def create_application(request: Request, db: Db,
                              body: Annotated[ApplicationCreate, Depends(json_body(ApplicationCreate))]):
-    row = await uow.run(service.create_application, body.name, body.comments)
+    row = await db.write(lambda uow: service.create_application(uow, body.name, body.comments))
     return _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"})
 
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_application(request: Request, uow: UoW, id: Id):
-    return _application(request, await uow.read(service.get_application, str(id)))
+async def get_application(request: Request, db: Db, id: Id):
+    return _application(request, await db.read(lambda uow: service.get_application(uow, str(id))))
 
 
 @router.put("/{id}", response_model=ApplicationOut, summary="Replace an application's name and comments",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 428)},
             openapi_extra=request_body_doc(ApplicationUpdate))
-async def update_application(request: Request, uow: UoW, id: Id, versions: IfMatch,
+async def update_application(request: Request, db: Db, id: Id, versions: IfMatch,
                              body: Annotated[ApplicationUpdate, Depends(json_body(ApplicationUpdate))]):
-    row = await uow.run(service.update_application, str(id), body.name, body.comments, versions)
+    row = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions))
     return _application(request, row)
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an application that has no configurations",
                responses={**ERRORS, **problem_responses(404, 409, 412, 428)})
-async def delete_application(uow: UoW, id: Id, versions: IfMatch):
-    await uow.run(service.delete_application, str(id), versions)
+async def delete_application(db: Db, id: Id, versions: IfMatch):
+    await db.write(lambda uow: service.delete_application(uow, str(id), versions))
     return Response(status_code=204)
 
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",
             responses=ERRORS)
-async def list_applications(uow: UoW, limit: Limit = 100, after: Id | None = None):
-    rows, more = await uow.read(service.list_applications, limit, str(after) if after else None)
+async def list_applications(db: Db, limit: Limit = 100, after: Id | None = None):
+    rows, more = await db.read(lambda uow: service.list_applications(uow, limit, str(after) if after else None))
     headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
     return json_response(ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]),
                          headers=headers)

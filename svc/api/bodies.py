@@ -5,8 +5,7 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-
-from errors import PayloadTooLarge
+from starlette.exceptions import HTTPException
 
 JSON = "application/json"
 
@@ -15,12 +14,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) as soon as it is known to pass `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body exceeds {limit} bytes")
+        raise HTTPException(413, f"the request body exceeds {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"the request body exceeds {limit} bytes")
+            raise HTTPException(413, f"the request body exceeds {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 

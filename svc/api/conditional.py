@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from api.bodies import json_response
-from errors import PreconditionRequired
 
 
 def entity_tags(header: str) -> list[str]:
@@ -55,7 +55,7 @@ async def if_match(request: Request) -> list[int] | None:
     """The If-Match condition of a write; 428 when the setting requires one and it is absent."""
     header = request.headers.get("if-match")
     if header is None and request.app.state.settings.require_if_match:
-        raise PreconditionRequired("this service requires If-Match on writes: send the ETag you last read")
+        raise HTTPException(428, "this service requires If-Match on writes: send the ETag you last read")
     return matching_versions(header)
 
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
-from api.dependencies import UoW
+from api.dependencies import Db
 from api.problems import problem_responses
 from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
 from services import configurations as service
@@ -23,19 +23,19 @@ def configuration(request: Request, row: dict, status_code: int = 200, headers: 
 
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
              responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(request: Request, uow: UoW,
+async def create_configuration(request: Request, db: Db,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
-    row = await uow.run(service.create_configuration, str(body.application_id), body.name, body.comments,
-                        body.config)
+    row = await db.write(lambda uow: service.create_configuration(
+        uow, str(body.application_id), body.name, body.comments, body.config))
     return configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"})
 
 
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
             responses=ERRORS)
-async def list_configurations(uow: UoW, application_id: Id | None = None,
+async def list_configurations(db: Db, application_id: Id | None = None,
                               limit: Limit = 100, after: Id | None = None):
     owner = str(application_id) if application_id else None
-    rows, more = await uow.read(service.list_configurations, owner, limit, str(after) if after else None)
+    rows, more = await db.read(lambda uow: service.list_configurations(uow, owner, limit, str(after) if after else None))
     headers = {}
     if more:
         headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
@@ -45,23 +45,23 @@ async def list_configurations(uow: UoW, application_id: Id | None = None,
 
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_configuration(request: Request, uow: UoW, id: Id):
-    return configuration(request, await uow.read(service.get_configuration, str(id)))
+async def get_configuration(request: Request, db: Db, id: Id):
+    return configuration(request, await db.read(lambda uow: service.get_configuration(uow, str(id))))
 
 
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 428)},
             openapi_extra=request_body_doc(ConfigurationUpdate))
-async def update_configuration(request: Request, uow: UoW, id: Id, versions: IfMatch,
+async def update_configuration(request: Request, db: Db, id: Id, versions: IfMatch,
                                body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
     application_id = str(body.application_id) if body.application_id else None
-    row = await uow.run(service.update_configuration, str(id), application_id, body.name, body.comments,
-                        body.config, versions)
+    row = await db.write(lambda uow: service.update_configuration(
+        uow, str(id), application_id, body.name, body.comments, body.config, versions))
     return configuration(request, row)
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
                responses={**ERRORS, **problem_responses(404, 412, 428)})
-async def delete_configuration(uow: UoW, id: Id, versions: IfMatch):
-    await uow.run(service.delete_configuration, str(id), versions)
+async def delete_configuration(db: Db, id: Id, versions: IfMatch):
+    await db.write(lambda uow: service.delete_configuration(uow, str(id), versions))
     return Response(status_code=204)

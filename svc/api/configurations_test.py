@@ -159,7 +159,7 @@ async def test_pool_exhausted_past_its_wait_is_503(database_url):
     app = create_app(make_settings(database_url, pool_size=1, executor_workers=1, queue_wait_seconds=0.05))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api:
-            busy = app.state.database.run(time.sleep, 0.3)
+            busy = app.state.database.read(lambda uow: time.sleep(0.3))
             waiting = api.get(f"/api/v1/configurations/{MISSING}")
             _, response = await asyncio.gather(busy, waiting)
     assert_problem(response, 503)

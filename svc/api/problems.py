@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
-from errors import ServiceError
+from errors import Conflict, InvalidReference, NotFound, ServiceError, StaleVersion, Unavailable
 
 PROBLEM_TYPE = "about:blank"
 # Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
@@ -44,9 +44,28 @@ def validation_errors(raw: list[dict]) -> list[dict]:
     return errors
 
 
+RETRY_AFTER_SECONDS = 1
+
+
+def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
+    """The status, headers and extra problem members that say `error` over HTTP."""
+    match error:
+        case NotFound():
+            return 404, {}, {}
+        case Conflict():
+            return 409, {}, {}
+        case InvalidReference():
+            return 422, {}, {"errors": [{"loc": ["body", error.field], "msg": error.detail}]}
+        case StaleVersion():
+            return 412, {"ETag": f'"{error.current_version}"'}, {"current_version": error.current_version}
+        case Unavailable():
+            return 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, {}
+    return 500, {}, {}
+
+
 async def _service_error(request: Request, error: ServiceError):
-    return problem(error.status, error.detail, headers=error.headers, request_id=_request_id(request),
-                   **error.problem_fields())
+    status, headers, fields = http_form(error)
+    return problem(status, error.detail, headers=headers, request_id=_request_id(request), **fields)
 
 
 async def _validation_error(request: Request, error: RequestValidationError):

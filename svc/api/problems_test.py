@@ -5,8 +5,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.problems import install_problem_handlers, problem, validation_errors
-from errors import Conflict, InvalidReference, NotFound, ServiceUnavailable
+from api.problems import http_form, install_problem_handlers, problem, validation_errors
+from errors import Conflict, InvalidReference, NotFound, ServiceError, StaleVersion, Unavailable
 
 
 class Body(BaseModel):
@@ -22,8 +22,9 @@ def client():
 
     @app.get("/raise/{kind}")
     async def raise_(kind: str):
-        raise {"404": NotFound("no such thing"), "409": Conflict("taken"), "503": ServiceUnavailable("down"),
-               "422": InvalidReference("names nothing", "application_id")}[kind]
+        raise {"404": NotFound("no such thing"), "409": Conflict("taken"), "503": Unavailable("down"),
+               "422": InvalidReference("names nothing", "application_id"),
+               "412": StaleVersion("configuration", 4)}[kind]
 
     @app.post("/body")
     async def body(payload: Body):
@@ -48,6 +49,16 @@ def test_service_errors_keep_their_status(client, status):
 
 def test_unavailable_asks_the_client_to_retry(client):
     assert client.get("/raise/503").headers["retry-after"] == "1"
+
+
+def test_stale_version_gives_412_with_the_current_version_in_body_and_etag(client):
+    response = client.get("/raise/412")
+    assert response.status_code == 412 and response.headers["etag"] == '"4"'
+    assert response.json()["current_version"] == 4
+
+
+def test_an_unmapped_service_error_is_a_plain_500():
+    assert http_form(ServiceError("x")) == (500, {}, {})
 
 
 def test_invalid_reference_names_the_field(client):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from api.bodies import json_response, next_link
 from api.conditional import IfMatch, representation
 from api.configurations import PREFIX, configuration
-from api.dependencies import UoW
+from api.dependencies import Db
 from api.problems import problem_responses
 from api.schemas import ConfigurationOut, Id, Limit, RevisionList, RevisionOut
 from services import configurations as service
@@ -18,9 +18,9 @@ Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("/{id}/revisions", response_model=RevisionList, summary="A configuration's revisions, newest first",
             responses=ERRORS)
-async def list_revisions(uow: UoW, id: Id, limit: Limit = 100,
+async def list_revisions(db: Db, id: Id, limit: Limit = 100,
                          after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
-    rows, more = await uow.read(service.list_revisions, str(id), limit, after)
+    rows, more = await db.read(lambda uow: service.list_revisions(uow, str(id), limit, after))
     headers = {"Link": next_link(f"{PREFIX}/{id}/revisions", limit, rows[-1]["version"])} if more else {}
     return json_response(RevisionList.model_construct([RevisionOut.model_construct(**row) for row in rows]),
                          headers=headers)
@@ -28,12 +28,12 @@ async def list_revisions(uow: UoW, id: Id, limit: Limit = 100,
 
 @router.get("/{id}/revisions/{version}", response_model=RevisionOut, summary="One revision, whole",
             responses={**ERRORS, 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_revision(request: Request, uow: UoW, id: Id, version: Version):
-    row = await uow.read(service.get_revision, str(id), version)
+async def get_revision(request: Request, db: Db, id: Id, version: Version):
+    row = await db.read(lambda uow: service.get_revision(uow, str(id), version))
     return representation(request, RevisionOut.model_construct(**row), row["version"], row["changed_at"])
 
 
 @router.post("/{id}/revisions/{version}/restore", response_model=ConfigurationOut, summary="Make a revision current again",
              responses={**ERRORS, **problem_responses(409, 412, 428)})
-async def restore_revision(request: Request, uow: UoW, id: Id, version: Version, versions: IfMatch):
-    return configuration(request, await uow.run(service.restore_revision, str(id), version, versions))
+async def restore_revision(request: Request, db: Db, id: Id, version: Version, versions: IfMatch):
+    return configuration(request, await db.write(lambda uow: service.restore_revision(uow, str(id), version, versions)))

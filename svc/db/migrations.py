@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
-from psycopg2.extras import RealDictCursor
 
 from config import SettingsError, load_settings
 from db.pool import connect
+from repositories.migrations import MigrationRepository
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -58,12 +58,7 @@ def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 def applied(connection) -> dict[str, dict]:
     """Applied migrations by name; empty when the migrations table does not exist yet."""
-    with connection.cursor(cursor_factory=RealDictCursor) as cursor:
-        cursor.execute("SELECT to_regclass('migrations') IS NOT NULL AS present")
-        if not cursor.fetchone()["present"]:
-            return {}
-        cursor.execute("SELECT name, checksum, applied_at FROM migrations ORDER BY name")
-        return {row["name"]: row for row in cursor.fetchall()}
+    return MigrationRepository(connection).applied()
 
 
 def pending(connection, migrations: list[Migration]) -> list[Migration]:

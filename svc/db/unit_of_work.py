@@ -1,19 +1,27 @@
 """A unit of work: one pooled connection, its repositories, one transaction."""
+from typing import Callable, TypeVar
+
 import psycopg2
 from psycopg2 import extensions
 from psycopg2.pool import PoolError
 
-from errors import ServiceUnavailable
+from errors import Unavailable
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from repositories.migrations import MigrationRepository
+
+T = TypeVar("T")
 
 
-class StaleConnection(ServiceUnavailable):
+class StaleConnection(Unavailable):
     """The borrowed connection was dead and nothing was committed: safe to run again."""
 
 
 class UnitOfWork:
     """Borrow a connection on enter; commit only when asked, otherwise roll back.
+
+    Implements services.contracts.UnitOfWork for the use cases; `commit` is for whoever
+    runs them (run_in_unit_of_work), never for a use case.
 
     A connection that broke on the way is closed and dropped from the pool, so the
     next unit of work never receives it.
@@ -32,7 +40,7 @@ class UnitOfWork:
         try:
             self.connection = self._pool.getconn()
         except (psycopg2.OperationalError, PoolError):
-            raise ServiceUnavailable("the database is unreachable") from None
+            raise Unavailable("the database is unreachable") from None
         if self._watchdog:
             self._watchdog.watch(self.connection)
         self.connection.autocommit = self.read_only
@@ -40,6 +48,7 @@ class UnitOfWork:
         self._committed = False
         self.applications = ApplicationRepository(self.connection)
         self.configurations = ConfigurationRepository(self.connection)
+        self.migrations = MigrationRepository(self.connection)
         return self
 
     def commit(self) -> None:
@@ -67,23 +76,26 @@ class UnitOfWork:
         self._pool.putconn(connection, close=broken)
         if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
             if cut:
-                raise ServiceUnavailable("the database did not answer in time") from None
+                raise Unavailable("the database did not answer in time") from None
             if connection.closed and not self._committing:
                 raise StaleConnection("the database connection was lost") from None
-            raise ServiceUnavailable("the database did not complete the request") from None
+            raise Unavailable("the database did not complete the request") from None
 
 
-def run_in_unit_of_work(unit_of_work: UnitOfWork, use_case, args: tuple, attempts: int):
-    """Run a use case in the unit of work, again on another connection if the one it
-    borrowed turns out dead (a database restart leaves every pooled connection so).
+def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool, attempts: int) -> T:
+    """Run a use case in a unit of work of its own and commit it unless it raised (or reads only).
 
-    Nothing of a failed attempt was committed, so running it again is safe; a failure
-    while committing is never retried.
+    A pooled connection found dead (a database restart leaves every one so) is discarded
+    and the use case runs again on another: nothing of the failed attempt was committed.
+    A failure while committing is never retried.
     """
     for attempt in range(attempts):
         try:
-            with unit_of_work as uow:
-                return use_case(uow, *args)
+            with UnitOfWork(pool, watchdog, read_only) as uow:
+                result = use_case(uow)
+                if not read_only:
+                    uow.commit()
+                return result
         except StaleConnection:
             if attempt == attempts - 1:
                 raise

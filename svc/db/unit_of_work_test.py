@@ -5,9 +5,10 @@ import pytest
 from psycopg2.pool import ThreadedConnectionPool
 
 from conftest import make_settings
-from db.pool import connect, create_pool, open_database
+from db.database import open_database
+from db.pool import connect, create_pool
 from db.unit_of_work import StaleConnection, UnitOfWork, run_in_unit_of_work
-from errors import ServiceUnavailable
+from errors import Unavailable
 from test.faults import database_down, database_name, kill_sessions
 
 APP_ID = "01J0000000000000000000000A"
@@ -82,7 +83,7 @@ def test_killed_connection_is_discarded_and_the_next_unit_of_work_works(pool, se
         try:
             with UnitOfWork(pool) as uow:
                 uow.applications.get(APP_ID)
-        except ServiceUnavailable:
+        except Unavailable:
             seen_dead = True
     assert seen_dead
     assert victim not in pool._pool and victim.closed
@@ -96,21 +97,19 @@ def test_killed_connection_is_discarded_and_the_next_unit_of_work_works(pool, se
 async def test_more_concurrent_units_of_work_than_connections_all_complete(database_url):
     settings = make_settings(database_url, pool_size=2, executor_workers=2)
 
-    def work(pool, n: int) -> int:
-        with UnitOfWork(pool) as uow:
-            uow.applications.add(f"01J00000000000000000000{n:03d}", f"app-{n}", None)
-            uow.commit()
+    def work(uow: UnitOfWork, n: int) -> int:
+        uow.applications.add(f"01J00000000000000000000{n:03d}", f"app-{n}", None)
         return n
 
     async with open_database(settings) as database:
-        done = await asyncio.gather(*(database.run(work, database.pool, n) for n in range(16)))
+        done = await asyncio.gather(*(database.write(lambda uow, n=n: work(uow, n)) for n in range(16)))
     assert sorted(done) == list(range(16))
     assert count(settings, "applications") == 16
 
 
 def test_unreachable_database_is_service_unavailable():
     pool = ThreadedConnectionPool(0, 1, dsn="postgresql://postgres@127.0.0.1:1/none", connect_timeout=1)
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(Unavailable):
         with UnitOfWork(pool):
             pass
 
@@ -121,11 +120,10 @@ def test_stale_connections_are_replaced_and_the_use_case_runs_once_more(pool, se
     def use_case(uow):
         attempts.append(1)
         uow.applications.add(APP_ID, "billing", None)
-        uow.commit()
         return "done"
 
     kill_sessions(database_name(settings))
-    assert run_in_unit_of_work(UnitOfWork(pool), use_case, (), attempts=settings.pool_size + 1) == "done"
+    assert run_in_unit_of_work(pool, None, use_case, False, attempts=settings.pool_size + 1) == "done"
     # Every pooled connection was dead; each failed before writing, then a fresh one worked.
     assert len(attempts) == settings.pool_size + 1
     assert count(settings, "applications") == 1
@@ -138,10 +136,9 @@ def test_a_failure_while_committing_is_never_retried(pool, settings):
         attempts.append(1)
         uow.applications.add(APP_ID, "billing", None)
         kill_sessions(database_name(settings))
-        uow.commit()
 
-    with pytest.raises(ServiceUnavailable) as raised:
-        run_in_unit_of_work(UnitOfWork(pool), use_case, (), attempts=settings.pool_size + 1)
+    with pytest.raises(Unavailable) as raised:
+        run_in_unit_of_work(pool, None, use_case, False, attempts=settings.pool_size + 1)
     assert not isinstance(raised.value, StaleConnection)
     assert len(attempts) == 1
     assert pool._used == {}  # the dead connection's slot was freed, not held forever
@@ -149,5 +146,5 @@ def test_a_failure_while_committing_is_never_retried(pool, settings):
 
 def test_retries_stop_when_the_database_stays_down(pool, settings):
     with database_down(database_name(settings)):
-        with pytest.raises(ServiceUnavailable):
-            run_in_unit_of_work(UnitOfWork(pool), lambda uow: uow.applications.get(APP_ID), (), attempts=3)
+        with pytest.raises(Unavailable):
+            run_in_unit_of_work(pool, None, lambda uow: uow.applications.get(APP_ID), True, attempts=3)

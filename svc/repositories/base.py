@@ -2,12 +2,13 @@
 from typing import Callable
 
 import psycopg2
+from psycopg2.extras import RealDictCursor
 
 from errors import ServiceError
 
 
 class Repository:
-    """SQL over one connection; rows come back as dicts (RealDictCursor)."""
+    """SQL over one connection; rows come back as dicts, whatever the connection's cursor factory."""
 
     # constraint name -> the service error that a violation of it means to a client
     constraint_errors: dict[str, Callable[[], ServiceError]] = {}
@@ -16,12 +17,12 @@ class Repository:
         self._connection = connection
 
     def _fetch_one(self, sql: str, params: tuple) -> dict | None:
-        with self._connection.cursor() as cursor:
+        with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
             self._execute(cursor, sql, params)
             return cursor.fetchone()
 
     def _fetch_all(self, sql: str, params: tuple) -> list[dict]:
-        with self._connection.cursor() as cursor:
+        with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
             self._execute(cursor, sql, params)
             return cursor.fetchall()
 

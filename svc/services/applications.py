@@ -1,38 +1,36 @@
-"""Use cases of applications; each runs inside one UnitOfWork."""
+"""Use cases of applications; each runs inside a unit of work and never commits it."""
 from errors import NotFound, not_found_or_stale
+from services.contracts import ApplicationRow, ApplicationWithConfigurations, UnitOfWork, Versions
 from services.ids import new_id
 from services.paging import page
 
 
-def create_application(uow, name: str, comments: str | None) -> dict:
-    row = uow.applications.add(new_id(), name, comments)
-    uow.commit()
-    return row
+def create_application(uow: UnitOfWork, name: str, comments: str | None) -> ApplicationWithConfigurations:
+    return uow.applications.add(new_id(), name, comments)
 
 
-def get_application(uow, id: str) -> dict:
+def get_application(uow: UnitOfWork, id: str) -> ApplicationWithConfigurations:
     row = uow.applications.get(id)
     if row is None:
         raise NotFound("no application with this id")
     return row
 
 
-def update_application(uow, id: str, name: str, comments: str | None, versions: list[int] | None = None) -> dict:
+def update_application(uow: UnitOfWork, id: str, name: str, comments: str | None,
+                       versions: Versions = None) -> ApplicationWithConfigurations:
     """Replace name and comments; `versions` (from If-Match) must include the stored version."""
     row = uow.applications.update(id, name, comments, versions)
     if row is None:
         raise not_found_or_stale("application", uow.applications.version_of(id))
-    uow.commit()
     return row
 
 
-def delete_application(uow, id: str, versions: list[int] | None = None) -> None:
-    """Delete an application that has no configurations (409 otherwise)."""
+def delete_application(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
+    """Delete an application that has no configurations (Conflict otherwise)."""
     if not uow.applications.delete(id, versions):
         raise not_found_or_stale("application", uow.applications.version_of(id))
-    uow.commit()
 
 
-def list_applications(uow, limit: int, after: str | None) -> tuple[list[dict], bool]:
+def list_applications(uow: UnitOfWork, limit: int, after: str | None) -> tuple[list[ApplicationRow], bool]:
     """A page of applications in id order, and whether more follow it."""
     return page(lambda n: uow.applications.list(n, after), limit)

@@ -1,48 +1,49 @@
-"""Use cases of configurations and their history; each runs inside one UnitOfWork."""
-from errors import Conflict, InvalidReference, NotFound, PreconditionFailed, not_found_or_stale
+"""Use cases of configurations and their history; each runs inside a unit of work and never commits it."""
+from typing import Any
+
+from errors import Conflict, InvalidReference, NotFound, StaleVersion, not_found_or_stale
+from services.contracts import ConfigurationRow, RevisionRow, UnitOfWork, Versions
 from services.ids import new_id
 from services.paging import page
 
 
-def create_configuration(uow, application_id: str, name: str, comments: str | None, config: dict) -> dict:
+def create_configuration(uow: UnitOfWork, application_id: str, name: str, comments: str | None,
+                         config: dict[str, Any]) -> ConfigurationRow:
     """The database's foreign key decides whether the application exists (no check-then-insert)."""
-    row = uow.configurations.add(new_id(), application_id, name, comments, config)
-    uow.commit()
-    return row
+    return uow.configurations.add(new_id(), application_id, name, comments, config)
 
 
-def get_configuration(uow, id: str) -> dict:
+def get_configuration(uow: UnitOfWork, id: str) -> ConfigurationRow:
     row = uow.configurations.get(id)
     if row is None:
         raise NotFound("no configuration with this id")
     return row
 
 
-def list_configurations(uow, application_id: str | None, limit: int, after: str | None) -> tuple[list[dict], bool]:
+def list_configurations(uow: UnitOfWork, application_id: str | None, limit: int,
+                        after: str | None) -> tuple[list[ConfigurationRow], bool]:
     """A page of configurations in id order, and whether more follow it."""
     return page(lambda n: uow.configurations.list(application_id, n, after), limit)
 
 
-def update_configuration(uow, id: str, application_id: str | None, name: str, comments: str | None,
-                         config: dict, versions: list[int] | None = None) -> dict:
-    """Replace name, comments and config; a different application_id undoes it (no commit)."""
+def update_configuration(uow: UnitOfWork, id: str, application_id: str | None, name: str, comments: str | None,
+                         config: dict[str, Any], versions: Versions = None) -> ConfigurationRow:
+    """Replace name, comments and config; naming another application_id is refused (and undone)."""
     row = uow.configurations.update(id, name, comments, config, versions)
     if row is None:
         raise not_found_or_stale("configuration", uow.configurations.version_of(id))
     if application_id is not None and row["application_id"] != application_id:
         raise InvalidReference("application_id cannot change", "application_id")
-    uow.commit()
     return row
 
 
-def delete_configuration(uow, id: str, versions: list[int] | None = None) -> None:
+def delete_configuration(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
     """Delete a configuration; its history stays, and it can be restored."""
     if not uow.configurations.delete(id, versions):
         raise not_found_or_stale("configuration", uow.configurations.version_of(id))
-    uow.commit()
 
 
-def list_revisions(uow, id: str, limit: int, before: int | None) -> tuple[list[dict], bool]:
+def list_revisions(uow: UnitOfWork, id: str, limit: int, before: int | None) -> tuple[list[RevisionRow], bool]:
     """A page of a configuration's revisions, newest first, and whether older ones follow."""
     rows, more = page(lambda n: uow.configurations.revisions(id, n, before), limit)
     if not rows and before is None:
@@ -50,18 +51,18 @@ def list_revisions(uow, id: str, limit: int, before: int | None) -> tuple[list[d
     return rows, more
 
 
-def get_revision(uow, id: str, version: int) -> dict:
+def get_revision(uow: UnitOfWork, id: str, version: int) -> RevisionRow:
     row = uow.configurations.revision(id, version)
     if row is None:
         raise NotFound("no revision with this version")
     return row
 
 
-def restore_revision(uow, id: str, version: int, versions: list[int] | None = None) -> dict:
+def restore_revision(uow: UnitOfWork, id: str, version: int, versions: Versions = None) -> ConfigurationRow:
     """Make a past revision's name, comments and config current again, as a new version.
 
     A deleted configuration comes back under its old id, unless its name was taken
-    meanwhile (409) or its application is gone (409).
+    meanwhile (Conflict) or its application is gone (Conflict).
     """
     get_revision(uow, id, version)
     if uow.configurations.version_of(id) is not None:
@@ -71,9 +72,8 @@ def restore_revision(uow, id: str, version: int, versions: list[int] | None = No
     else:
         latest = uow.configurations.latest_version(id)
         if versions is not None and latest not in versions:
-            raise PreconditionFailed("configuration", latest)
+            raise StaleVersion("configuration", latest)
         row = uow.configurations.restore_deleted(id, version)
         if row is None:
             raise Conflict("the configuration's application no longer exists")
-    uow.commit()
     return row

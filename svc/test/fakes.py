@@ -1,4 +1,9 @@
-"""An in-memory UnitOfWork for service tests: the same interface, no database."""
+"""An in-memory unit of work for service tests: the Protocols of services/contracts.py, no database.
+
+test/fakes_test.py checks that every class here has every method its Protocol declares,
+with the same parameters, so the fake cannot drift from the contract.
+"""
+import copy
 from datetime import datetime, timezone
 
 from errors import Conflict, InvalidReference
@@ -13,8 +18,8 @@ def _matches(row: dict, versions: list[int] | None) -> bool:
 
 
 class FakeApplications:
-    def __init__(self, rows: dict, configurations: dict):
-        self.rows, self.configurations = rows, configurations
+    def __init__(self, tables: dict):
+        self.rows, self.configurations = tables["applications"], tables["configurations"]
 
     def add(self, id, name, comments):
         if any(row["name"] == name for row in self.rows.values()):
@@ -49,21 +54,37 @@ class FakeApplications:
         return True
 
     def list(self, limit, after):
-        return [self.rows[id] for id in sorted(self.rows) if id > (after or "")][:limit]
+        return [dict(self.rows[id]) for id in sorted(self.rows) if id > (after or "")][:limit]
 
 
 class FakeConfigurations:
-    def __init__(self, rows: dict, applications: dict):
-        self.rows, self.applications = rows, applications
+    def __init__(self, tables: dict):
+        self.rows, self.applications = tables["configurations"], tables["applications"]
+        self.history = tables["revisions"]  # (configuration id, version) -> revision
+
+    def _record(self, change: str, row: dict) -> None:
+        self.history[(row["id"], row["version"])] = {
+            "configuration_id": row["id"], "version": row["version"], "change": change,
+            "application_id": row["application_id"], "name": row["name"], "comments": row["comments"],
+            "config": copy.deepcopy(row["config"]), "changed_at": _now()}
+
+    def _bump_application(self, application_id: str) -> None:
+        application = self.applications[application_id]
+        application.update(version=application["version"] + 1, updated_at=_now())
+
+    def _taken(self, application_id: str, name: str, other_than: str | None = None) -> bool:
+        return any(r["application_id"] == application_id and r["name"] == name and key != other_than
+                   for key, r in self.rows.items())
 
     def add(self, id, application_id, name, comments, config):
         if application_id not in self.applications:
             raise InvalidReference("application_id names no application", "application_id")
-        if any(r["application_id"] == application_id and r["name"] == name for r in self.rows.values()):
+        if self._taken(application_id, name):
             raise Conflict("this application already has a configuration with this name")
         self.rows[id] = {"id": id, "application_id": application_id, "name": name, "comments": comments,
                          "config": config, "version": 1, "created_at": _now(), "updated_at": _now()}
-        self.applications[application_id]["version"] += 1
+        self._record("create", self.rows[id])
+        self._bump_application(application_id)
         return dict(self.rows[id])
 
     def get(self, id):
@@ -80,39 +101,91 @@ class FakeConfigurations:
     def update(self, id, name, comments, config, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
             return None
+        return self._replace(id, "update", name, comments, config)
+
+    def _replace(self, id: str, change: str, name, comments, config) -> dict:
         row = self.rows[id]
+        if self._taken(row["application_id"], name, other_than=id):
+            raise Conflict("this application already has a configuration with this name")
         row.update(name=name, comments=comments, config=config, version=row["version"] + 1, updated_at=_now())
+        self._record(change, row)
         return dict(row)
 
     def delete(self, id, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
             return False
-        self.applications[self.rows.pop(id)["application_id"]]["version"] += 1
+        row = self.rows.pop(id)
+        self._record("delete", {**row, "version": row["version"] + 1})
+        self._bump_application(row["application_id"])
         return True
+
+    def revisions(self, id, limit, before):
+        versions = sorted((v for (key, v) in self.history if key == id and v < (before or 2**31 - 1)), reverse=True)
+        return [dict(self.history[(id, v)]) for v in versions[:limit]]
+
+    def revision(self, id, version):
+        row = self.history.get((id, version))
+        return None if row is None else dict(row)
+
+    def latest_version(self, id):
+        return max((v for (key, v) in self.history if key == id), default=None)
+
+    def restore_existing(self, id, version, versions=None):
+        source = self.history.get((id, version))
+        if id not in self.rows or source is None or not _matches(self.rows[id], versions):
+            return None
+        return self._replace(id, "restore", source["name"], source["comments"], copy.deepcopy(source["config"]))
+
+    def restore_deleted(self, id, version):
+        source = self.history.get((id, version))
+        if source is None or source["application_id"] not in self.applications:
+            return None
+        if id in self.rows:
+            raise Conflict("the configuration was restored by another request")
+        if self._taken(source["application_id"], source["name"]):
+            raise Conflict("this application already has a configuration with this name")
+        first = self.history[(id, min(v for (key, v) in self.history if key == id))]
+        self.rows[id] = {"id": id, "application_id": source["application_id"], "name": source["name"],
+                         "comments": source["comments"], "config": copy.deepcopy(source["config"]),
+                         "version": self.latest_version(id) + 1, "created_at": first["changed_at"],
+                         "updated_at": _now()}
+        self._record("restore", self.rows[id])
+        self._bump_application(source["application_id"])
+        return dict(self.rows[id])
+
+
+class FakeMigrations:
+    def __init__(self, tables: dict):
+        self.rows = tables["migrations"]
+
+    def applied(self):
+        return {name: dict(row) for name, row in sorted(self.rows.items())}
 
 
 class FakeUnitOfWork:
-    """Writes land in `committed` only when commit() is called, as with the real one."""
+    """One attempt's working copy of the committed tables."""
+
+    def __init__(self, tables: dict):
+        self.tables = tables
+        self.applications = FakeApplications(tables)
+        self.configurations = FakeConfigurations(tables)
+        self.migrations = FakeMigrations(tables)
+
+
+class FakeDatabase:
+    """Runs use cases as db.database.Database does: `write` commits only when the use case
+    returns, `read` never commits. What was committed is in `committed`."""
 
     def __init__(self):
-        self.committed = {"applications": {}, "configurations": {}}
+        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "migrations": {}}
         self.commits = 0
 
-    def __enter__(self):
-        self._work = {name: {k: dict(v) for k, v in rows.items()} for name, rows in self.committed.items()}
-        self.applications = FakeApplications(self._work["applications"], self._work["configurations"])
-        self.configurations = FakeConfigurations(self._work["configurations"], self._work["applications"])
-        return self
-
-    def commit(self):
-        self.committed = {name: {k: dict(v) for k, v in rows.items()} for name, rows in self._work.items()}
+    def write(self, use_case):
+        uow = FakeUnitOfWork(copy.deepcopy(self.committed))
+        result = use_case(uow)
+        self.committed = uow.tables
         self.commits += 1
+        return result
 
-    def __exit__(self, *exc):
-        return None
-
-
-def run(uow, use_case, *args):
-    """Run a use case inside the unit of work, as RequestUnitOfWork does."""
-    with uow:
-        return use_case(uow, *args)
+    def read(self, use_case):
+        return use_case(FakeUnitOfWork(copy.deepcopy(self.committed)))

@@ -1,0 +1,86 @@
+"""The database handle: run a use case in a unit of work, as one job on the executor."""
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator, Callable, TypeVar
+
+from config import Settings
+from db.handoff import Handoff
+from db.pool import ConnectionPool, create_pool
+from db.unit_of_work import UnitOfWork, run_in_unit_of_work
+from db.watchdog import Watchdog
+from errors import Unavailable
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Database:
+    """A pool of connections and the executor whose threads borrow them.
+
+    `read` and `write` each run one use case (a callable that takes the unit of work) as
+    one executor job: borrow, SQL, commit or roll back, return the connection, all in one
+    thread, so a cancelled request can never strand a connection.
+    """
+
+    pool: ConnectionPool
+    executor: ThreadPoolExecutor
+    queue_wait_seconds: float
+    handoff: Handoff
+    watchdog: Watchdog | None = None
+
+    async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
+        """Run a use case that only reads, each statement on its own (autocommit, no transaction)."""
+        return await self._run(use_case, True)
+
+    async def write(self, use_case: Callable[[UnitOfWork], T]) -> T:
+        """Run a use case in one transaction: committed when it returns, rolled back when it raises."""
+        return await self._run(use_case, False)
+
+    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool) -> T:
+        """503 if the job does not start within the queue wait.
+
+        Only a job that has not started is given up, so a write that began is never
+        reported as failed while it commits. A caller cancelled while its job waits
+        takes the job out of the queue before it borrows.
+        """
+        loop = self.handoff.loop
+        result = loop.create_future()
+        # Every pooled connection may be stale after a database restart; one more attempt opens a fresh one.
+        attempts = self.pool.maxconn + 1
+        job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
+                                   (self.pool, self.watchdog, use_case, read_only, attempts))
+        timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
+        try:
+            return await result
+        except asyncio.CancelledError:
+            job.cancel()  # Future.cancel() succeeds only on a job that has not started
+            raise
+        finally:
+            timer.cancel()
+
+
+def _give_up(job, result: asyncio.Future) -> None:
+    if job.cancel() and not result.done():
+        result.set_exception(Unavailable("the service is saturated: no database worker was free in time"))
+
+
+def watchdog_limit_seconds(settings: Settings) -> float:
+    """How long a unit of work may hold its connection: the statement timeout plus a second."""
+    return settings.statement_timeout_ms / 1000 + 1
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """Open the pool and the executor; on exit close the executor first, then the pool."""
+    pool = create_pool(settings)
+    executor = ThreadPoolExecutor(settings.executor_workers, thread_name_prefix="db")
+    watchdog = Watchdog(watchdog_limit_seconds(settings)) if settings.statement_timeout_ms else None
+    try:
+        yield Database(pool, executor, settings.queue_wait_seconds, Handoff(asyncio.get_running_loop()), watchdog)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        if watchdog:
+            watchdog.close()
+        pool.closeall()

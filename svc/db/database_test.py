@@ -1,0 +1,104 @@
+import asyncio
+import threading
+import time
+
+import pytest
+
+from conftest import make_settings
+from db.database import Database, open_database
+from errors import Conflict, Unavailable
+from services import applications, configurations
+
+pytestmark = pytest.mark.anyio
+
+
+def count(uow, table: str) -> int:
+    if table == "applications":
+        return len(uow.applications.list(100, None))
+    return len(uow.configurations.list(None, 100, None))
+
+
+async def test_a_use_case_runs_in_one_unit_of_work_on_an_executor_thread(settings):
+    async with open_database(settings) as database:
+        assert isinstance(database, Database)
+
+        def use_case(uow):
+            applications.create_application(uow, "billing", None)
+            return threading.current_thread().name, uow.applications.list(10, None)[0]["name"]
+
+        thread, name = await database.write(use_case)
+        assert await database.read(lambda uow: count(uow, "applications")) == 1
+    assert thread.startswith("db") and thread != threading.current_thread().name
+    assert name == "billing"
+
+
+async def test_write_commits_when_the_use_case_returns_and_rolls_back_when_it_raises(settings):
+    def fail_after_write(uow):
+        applications.create_application(uow, "half", None)
+        raise ValueError("use case failed")
+
+    async with open_database(settings) as database:
+        with pytest.raises(ValueError):
+            await database.write(fail_after_write)
+        assert await database.read(lambda uow: count(uow, "applications")) == 0
+        await database.write(lambda uow: applications.create_application(uow, "whole", None))
+        assert await database.read(lambda uow: count(uow, "applications")) == 1
+
+
+async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_of_the_first(settings):
+    async with open_database(settings) as database:
+        app = await database.write(lambda uow: applications.create_application(uow, "billing", None))
+
+        def compose(uow, second_name):
+            configurations.create_configuration(uow, app["id"], "first", None, {"a": 1})
+            return configurations.create_configuration(uow, app["id"], second_name, None, {"b": 2})
+
+        with pytest.raises(Conflict):
+            await database.write(lambda uow: compose(uow, "first"))
+        assert await database.read(lambda uow: count(uow, "configurations")) == 0
+        assert (await database.read(lambda uow: applications.get_application(uow, app["id"])))["version"] == 1
+        await database.write(lambda uow: compose(uow, "second"))
+        assert await database.read(lambda uow: count(uow, "configurations")) == 2
+
+
+async def test_a_read_runs_without_a_transaction_and_cannot_commit(settings):
+    async with open_database(settings) as database:
+        assert await database.read(lambda uow: uow.connection.autocommit)
+        assert not await database.write(lambda uow: uow.connection.autocommit)
+        with pytest.raises(RuntimeError):
+            await database.read(lambda uow: uow.commit())
+
+
+async def test_exit_closes_pool_and_executor(settings):
+    async with open_database(settings) as database:
+        pass
+    assert database.pool.closed
+    with pytest.raises(RuntimeError):
+        database.executor.submit(print)
+
+
+async def test_a_job_that_waited_past_the_queue_limit_never_starts(settings):
+    started = []
+    async with open_database(make_settings(str(settings.database_url), pool_size=1, executor_workers=1,
+                                           queue_wait_seconds=0.05)) as database:
+        blocker = database.read(lambda uow: time.sleep(0.2))
+        late = database.read(lambda uow: started.append("late"))
+        results = await asyncio.gather(blocker, late, return_exceptions=True)
+    assert isinstance(results[1], Unavailable)
+    assert started == []
+
+
+async def test_a_started_job_finishes_even_when_its_caller_is_cancelled(settings):
+    finished = threading.Event()
+
+    def slow(uow):
+        time.sleep(0.1)
+        finished.set()
+
+    async with open_database(settings) as database:
+        task = asyncio.ensure_future(database.write(slow))
+        await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert finished.is_set()

@@ -1,0 +1,106 @@
+"""What the use cases need from storage: the unit of work, its repositories and their rows.
+
+Declared here, by the layer that uses them; repositories/ and the test fakes implement them.
+"""
+from __future__ import annotations  # the methods named `list` would shadow the builtin in annotations
+
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
+
+
+class ApplicationRow(TypedDict):
+    id: str
+    name: str
+    comments: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationWithConfigurations(ApplicationRow):
+    configuration_ids: list[str]
+
+
+class ConfigurationRow(TypedDict):
+    id: str
+    application_id: str
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RevisionRow(TypedDict):
+    configuration_id: str
+    version: int
+    change: str
+    application_id: str
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    changed_at: datetime
+
+
+class AppliedMigration(TypedDict):
+    name: str
+    checksum: str
+    applied_at: datetime
+
+
+# `versions` is None (no precondition) or the versions an If-Match header accepts.
+Versions = list[int] | None
+
+
+class Applications(Protocol):
+    def add(self, id: str, name: str, comments: str | None) -> ApplicationWithConfigurations: ...
+
+    def get(self, id: str) -> ApplicationWithConfigurations | None: ...
+
+    def version_of(self, id: str) -> int | None: ...
+
+    def update(self, id: str, name: str, comments: str | None,
+               versions: Versions = None) -> ApplicationWithConfigurations | None: ...
+
+    def delete(self, id: str, versions: Versions = None) -> bool: ...
+
+    def list(self, limit: int, after: str | None) -> list[ApplicationRow]: ...
+
+
+class Configurations(Protocol):
+    def add(self, id: str, application_id: str, name: str, comments: str | None,
+            config: dict[str, Any]) -> ConfigurationRow: ...
+
+    def get(self, id: str) -> ConfigurationRow | None: ...
+
+    def version_of(self, id: str) -> int | None: ...
+
+    def update(self, id: str, name: str, comments: str | None, config: dict[str, Any],
+               versions: Versions = None) -> ConfigurationRow | None: ...
+
+    def delete(self, id: str, versions: Versions = None) -> bool: ...
+
+    def list(self, application_id: str | None, limit: int, after: str | None) -> list[ConfigurationRow]: ...
+
+    def revisions(self, id: str, limit: int, before: int | None) -> list[RevisionRow]: ...
+
+    def revision(self, id: str, version: int) -> RevisionRow | None: ...
+
+    def latest_version(self, id: str) -> int | None: ...
+
+    def restore_existing(self, id: str, version: int, versions: Versions = None) -> ConfigurationRow | None: ...
+
+    def restore_deleted(self, id: str, version: int) -> ConfigurationRow | None: ...
+
+
+class Migrations(Protocol):
+    def applied(self) -> dict[str, AppliedMigration]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction's view of storage. Use cases never commit: whoever runs them does."""
+
+    applications: Applications
+    configurations: Configurations
+    migrations: Migrations
