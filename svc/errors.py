@@ -26,10 +26,13 @@ class InvalidReference(ServiceError):
 
 
 class StaleVersion(ServiceError):
-    """The precondition named a version other than the stored one."""
+    """The precondition named a version other than the stored one (None: nothing is stored)."""
 
-    def __init__(self, kind: str, current_version: int):
-        super().__init__(f"the {kind} is at version {current_version}, not the one If-Match names")
+    def __init__(self, kind: str, current_version: int | None):
+        if current_version is None:
+            super().__init__(f"the {kind} does not exist, so If-Match cannot match")
+        else:
+            super().__init__(f"the {kind} is at version {current_version}, not the one If-Match names")
         self.current_version = current_version
 
 
@@ -37,8 +40,11 @@ class Unavailable(ServiceError):
     """The database cannot serve now; the client may retry."""
 
 
-def not_found_or_stale(kind: str, current_version: int | None) -> ServiceError:
-    """Why a conditional write matched no row: the resource is gone, or at another version."""
-    if current_version is None:
+def not_found_or_stale(kind: str, current_version: int | None, precondition: bool) -> ServiceError:
+    """Why a write matched no row: the resource is gone, or at another version.
+
+    With a precondition (If-Match) a missing resource fails it too (RFC 9110 13.1.1).
+    """
+    if current_version is None and not precondition:
         return NotFound(f"no {kind} with this id")
     return StaleVersion(kind, current_version)

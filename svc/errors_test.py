@@ -20,6 +20,11 @@ def test_stale_version_names_the_current_version():
 
 
 def test_not_found_or_stale_tells_a_missing_resource_from_a_changed_one():
-    assert isinstance(not_found_or_stale("application", None), NotFound)
-    stale = not_found_or_stale("application", 3)
+    assert isinstance(not_found_or_stale("application", None, False), NotFound)
+    stale = not_found_or_stale("application", 3, True)
     assert isinstance(stale, StaleVersion) and stale.current_version == 3
+
+
+def test_a_precondition_on_a_missing_resource_fails_as_stale_with_no_version():
+    stale = not_found_or_stale("application", None, True)
+    assert isinstance(stale, StaleVersion) and stale.current_version is None and "does not exist" in stale.detail

@@ -6,6 +6,14 @@ import time
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FLUSH_EVERY_SECONDS = 0.5
+# C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
+CONTROL_CHARACTERS = {code: f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+                      for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as an escape: no input can forge a log line."""
+    return text.translate(CONTROL_CHARACTERS)
 
 
 class UtcFormatter(logging.Formatter):
@@ -14,6 +22,11 @@ class UtcFormatter(logging.Formatter):
     def __init__(self):
         super().__init__(FORMAT)
         self._second, self._text = -1, ""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # Only the message: a traceback that follows it keeps its own lines.
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
 
     def formatTime(self, record, datefmt=None) -> str:
         second = int(record.created)

@@ -69,3 +69,19 @@ def test_write_out_empties_the_buffer_now():
         assert "pending line" in stream.getvalue()
     finally:
         handler.stream = original
+
+
+def test_control_characters_in_a_message_are_escaped_so_no_line_can_be_forged():
+    forged = "GET /x\n2027-01-15T08:00:00.250Z INFO config_service.access POST /admin 200\r\x1b[31m\x85\u2028"
+    line = UtcFormatter().format(record(message=forged))
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line and "\u2028" not in line
+    assert "/x\\x0a2027" in line and "\\x1b[31m" in line and "\\x85" in line and "\\u2028" in line
+
+
+def test_a_traceback_keeps_its_lines():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+        entry = logging.LogRecord("config_service.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    assert "Traceback" in UtcFormatter().format(entry).splitlines()[1]

@@ -127,7 +127,7 @@ def test_max_lengths_are_accepted(client):
 
 def test_body_over_the_limit_is_413(client):
     big = b'{"name": "x", "comments": "' + b"c" * (1024 * 1024) + b'"}'
-    assert_problem(client.post("/api/v1/applications", content=big), 413)
+    assert_problem(client.post("/api/v1/applications", content=big, headers={"content-type": "application/json"}), 413)
 
 
 @pytest.mark.anyio

@@ -1,4 +1,6 @@
 """JSON in and out: bodies read within the size limit, validated once, encoded once."""
+import json
+import re
 from typing import Any, Callable
 from urllib.parse import urlencode
 
@@ -8,6 +10,32 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
 JSON = "application/json"
+# application/json or any application/...+json, parameters (charset) aside.
+JSON_MEDIA_TYPE = re.compile(r"application/(?:[a-z0-9!#$&^_.-]+\+)?json", re.IGNORECASE)
+
+
+def require_json_content_type(request: Request) -> None:
+    """415 unless the body is declared JSON: a cross-origin form or text/plain post never passes."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip()
+    if not JSON_MEDIA_TYPE.fullmatch(media_type):
+        raise HTTPException(415, "the request body must be application/json")
+
+
+def _refuse_duplicate_keys(pairs: list) -> None:
+    if len(pairs) != len({key for key, _ in pairs}):
+        raise ValueError("duplicate key")
+    # Nothing is built: this parse only looks for duplicates; pydantic parses for real.
+
+
+def has_duplicate_keys(body: bytes) -> bool:
+    """True when some JSON object in `body` names a key twice (which pydantic would take last-wins)."""
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    except ValueError as error:
+        return str(error) == "duplicate key"
+    except RecursionError:
+        pass  # nested too deep to scan here; pydantic refuses such a body on its own
+    return False
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -28,13 +56,17 @@ def json_body(model: type[BaseModel]) -> Callable:
     """A dependency that parses and validates the body as `model` straight from bytes."""
 
     async def parse(request: Request) -> BaseModel:
+        require_json_content_type(request)
         body = await read_body(request, request.app.state.settings.max_request_body_bytes)
         try:
-            return model.model_validate_json(body)
+            parsed = model.model_validate_json(body)
         except ValidationError as error:
             raise RequestValidationError(
                 [{**item, "loc": ("body", *item["loc"])} for item in error.errors(include_input=False)]
             ) from None
+        if has_duplicate_keys(body):
+            raise RequestValidationError([{"loc": ("body",), "msg": "a JSON object names the same key twice"}])
+        return parsed
 
     return parse
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.bodies import json_response
+from services.contracts import ANY_VERSION, Versions
 
 
 def entity_tags(header: str) -> list[str]:
@@ -14,19 +15,19 @@ def entity_tags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
-def matching_versions(header: str | None) -> list[int] | None:
-    """Versions an If-Match header accepts; None when it sets no condition (absent or `*`).
+def matching_versions(header: str | None) -> Versions:
+    """Versions an If-Match header accepts: None when absent, ANY_VERSION for `*`.
 
-    If-Match compares strongly: weak tags (W/"3") and tags that are not versions match
-    nothing, so a request carrying only those fails with 412.
+    If-Match compares strongly: weak tags (W/"3") and tags that are not versions (only
+    ASCII digits make one) match nothing, so a request carrying only those fails with 412.
     """
     if header is None:
         return None
     tags = entity_tags(header)
     if "*" in tags:
-        return None
-    return [int(tag[1:-1]) for tag in tags
-            if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit() and len(tag) < 12]
+        return ANY_VERSION
+    return [int(tag[1:-1]) for tag in tags if len(tag) > 2 and tag[0] == tag[-1] == '"' and len(tag) < 12
+            and tag[1:-1].isascii() and tag[1:-1].isdigit()]
 
 
 def none_match(header: str | None, version: int) -> bool:
@@ -51,7 +52,7 @@ def representation(request: Request, model: BaseModel, version: int, modified, s
     return json_response(model, status_code, {**tags, **(headers or {})})
 
 
-async def if_match(request: Request) -> list[int] | None:
+async def if_match(request: Request) -> Versions:
     """The If-Match condition of a write; 428 when the setting requires one and it is absent."""
     header = request.headers.get("if-match")
     if header is None and request.app.state.settings.require_if_match:
@@ -59,4 +60,4 @@ async def if_match(request: Request) -> list[int] | None:
     return matching_versions(header)
 
 
-IfMatch = Annotated[list[int] | None, Depends(if_match)]
+IfMatch = Annotated[Versions, Depends(if_match)]

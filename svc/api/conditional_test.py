@@ -7,11 +7,12 @@ from pydantic import BaseModel
 
 from api.conditional import IfMatch, matching_versions, none_match, representation, validators
 from api.problems import install_problem_handlers
+from services.contracts import ANY_VERSION
 
 
 @pytest.mark.parametrize("header, versions", [
-    (None, None), ("*", None), ('"3"', [3]), ('"3", "5"', [3, 5]), ('W/"3"', []), ("3", []), ('"x"', []),
-    ('"99999999999999999999"', []), ('"1", *', None),
+    (None, None), ("*", ANY_VERSION), ('"3"', [3]), ('"3", "5"', [3, 5]), ('W/"3"', []), ("3", []), ('"x"', []),
+    ('"99999999999999999999"', []), ('"1", *', ANY_VERSION), ('"²"', []), ('"٣"', []), ('"3", "²"', [3]),
 ])
 def test_if_match_gives_the_versions_it_accepts(header, versions):
     assert matching_versions(header) == versions
@@ -46,7 +47,7 @@ def client():
 
     @app.put("/thing")
     async def put(versions: IfMatch):
-        return {"versions": versions}
+        return {"versions": "*" if versions is ANY_VERSION else versions}
 
     return TestClient(app)
 

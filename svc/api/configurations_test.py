@@ -7,6 +7,8 @@ from api.applications_test import assert_problem, create
 from conftest import make_settings
 from test.faults import database_down, database_name
 
+JSON = {"content-type": "application/json"}
+
 MISSING = "01J0000000000000000000000Z"
 CONFIG = {"host": "db.internal", "port": 5432, "tls": True, "ratio": 0.5, "tags": ["a", None],
           "nested": {"deep": {"er": []}}, "unicode": "é ✓ 😀", "sql": "'; DROP TABLE configurations; --"}
@@ -103,13 +105,13 @@ def nested(depth: int) -> str:
 ])
 def test_config_that_postgres_cannot_store_or_that_is_not_an_object_is_422(client, app_id, config):
     body = '{"application_id": "%s", "name": "database", "config": %s}' % (app_id, config)
-    problem = assert_problem(client.post("/api/v1/configurations", content=body.encode()), 422)
+    problem = assert_problem(client.post("/api/v1/configurations", content=body.encode(), headers=JSON), 422)
     assert "\\u0000" not in problem["detail"]
 
 
 def test_nesting_of_32_levels_is_accepted(client, app_id):
     body = '{"application_id": "%s", "name": "database", "config": %s}' % (app_id, nested(32))
-    assert client.post("/api/v1/configurations", content=body.encode()).status_code == 201
+    assert client.post("/api/v1/configurations", content=body.encode(), headers=JSON).status_code == 201
 
 
 def test_missing_config_and_unknown_fields_are_422(client, app_id):
@@ -130,7 +132,7 @@ async def test_chunked_body_over_the_limit_is_413_without_reading_it_all(api):
             yield b"x" * 65536
         yield b'"}}'
 
-    response = await api.post("/api/v1/configurations", content=chunks())
+    response = await api.post("/api/v1/configurations", content=chunks(), headers=JSON)
     assert "content-length" not in response.request.headers
     assert_problem(response, 413)
     assert len(sent) <= 20  # 1 MiB is 16 chunks: the rest of the 4 MiB was never read
@@ -138,7 +140,7 @@ async def test_chunked_body_over_the_limit_is_413_without_reading_it_all(api):
 
 def test_declared_length_over_the_limit_is_413_at_once(client):
     response = client.post("/api/v1/configurations", content=b"{}",
-                           headers={"content-length": str(2 * 1024 * 1024)})
+                           headers={**JSON, "content-length": str(2 * 1024 * 1024)})
     assert response.status_code == 413
 
 

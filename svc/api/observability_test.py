@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from errors import NotFound
-from logs import configure_logging
+from logs import UtcFormatter, configure_logging
 
 
 @pytest.fixture
@@ -72,3 +72,11 @@ def test_log_level_is_honoured(client, caplog):
         assert not [r for r in caplog.records if r.name == "config_service.access"]
     finally:
         configure_logging("INFO")
+
+
+def test_a_path_with_encoded_line_breaks_cannot_forge_an_access_line(client, caplog):
+    caplog.set_level(logging.INFO, logger="config_service")
+    client.get("/ok%0A2027-01-01T00:00:00.000Z%20INFO%20config_service.access%20DELETE%20/x%20204")
+    [entry] = [r for r in caplog.records if r.name == "config_service.access"]
+    line = UtcFormatter().format(entry)
+    assert "\n" not in line and "/ok\\x0a2027" in line

@@ -1,11 +1,13 @@
 """Every error as application/problem+json (RFC 9457), never a stack trace or driver text."""
 import json
+import re
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.schemas import Problem
 from errors import Conflict, InvalidReference, NotFound, ServiceError, StaleVersion, Unavailable
@@ -14,7 +16,6 @@ PROBLEM_TYPE = "about:blank"
 # Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
 ERRORS_BUDGET = 1200
 MAX_MESSAGE = 160
-MAX_LOC_PART = 40
 MAX_LOC_DEPTH = 8
 
 
@@ -31,12 +32,27 @@ def problem(status: int, detail: str, *, headers: dict | None = None, request_id
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+# A location part is named only when it is a plain identifier or an index: a field name
+# chosen by the client (`password=hunter2`, `<img src=x ...>`) is never echoed.
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}|[0-9]{1,10}")
+
+
+def _location(item: dict) -> tuple[list[str], str]:
+    parts = [str(part) for part in item.get("loc", ())][:MAX_LOC_DEPTH]
+    message = str(item.get("msg", ""))[:MAX_MESSAGE]
+    if parts and not PLAIN_NAME.fullmatch(parts[-1]):
+        parts.pop()
+        if item.get("type") == "extra_forbidden":
+            message = "an unknown field was sent"
+    return [part if PLAIN_NAME.fullmatch(part) else "(field)" for part in parts], message
+
+
 def validation_errors(raw: list[dict]) -> list[dict]:
     """Location and message of each failure, shortened, without the input; as many as fit."""
     errors, budget = [], ERRORS_BUDGET
     for item in raw:
-        entry = {"loc": [str(part)[:MAX_LOC_PART] for part in item.get("loc", ())][:MAX_LOC_DEPTH],
-                 "msg": str(item.get("msg", ""))[:MAX_MESSAGE]}
+        loc, msg = _location(item)
+        entry = {"loc": loc, "msg": msg}
         budget -= len(json.dumps(entry))
         if budget < 0 and errors:
             break
@@ -56,6 +72,8 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
             return 409, {}, {}
         case InvalidReference():
             return 422, {}, {"errors": [{"loc": ["body", error.field], "msg": error.detail}]}
+        case StaleVersion() if error.current_version is None:
+            return 412, {}, {}
         case StaleVersion():
             return 412, {"ETag": f'"{error.current_version}"'}, {"current_version": error.current_version}
         case Unavailable():
@@ -75,7 +93,19 @@ async def _validation_error(request: Request, error: RequestValidationError):
 
 async def _http_error(request: Request, error: HTTPException):
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    return problem(error.status_code, detail, headers=error.headers, request_id=_request_id(request))
+    headers = error.headers
+    if error.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem(error.status_code, detail, headers=headers, request_id=_request_id(request))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def _request_id(request: Request) -> str | None:

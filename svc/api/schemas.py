@@ -13,9 +13,12 @@ NUL = "\x00"
 ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 
 
-def _upper(value: Any) -> Any:
+def _id_string(value: Any) -> str:
+    # Ids are strings only: python-ulid would also read an integer (-1 overflows, 0 is an id).
+    if not isinstance(value, str):
+        raise ValueError("must be a string: a 26-character ULID")
     # Crockford base32 is case-insensitive; python-ulid only reads upper case.
-    return value.upper() if isinstance(value, str) else value
+    return value.upper()
 
 
 def _no_nul(value: str | None) -> str | None:
@@ -53,7 +56,7 @@ def _storable_json(config: dict) -> dict:
 # A ULID in, its 26-character string out (pydantic-extra-types does not serialize it).
 Id = Annotated[
     ULID,
-    BeforeValidator(_upper),
+    BeforeValidator(_id_string),
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": ULID_PATTERN, "examples": ["01JB8Z6Q3M5T2V7X9Y1ZAB4CDE"]}),
 ]

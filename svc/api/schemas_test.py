@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -66,3 +67,10 @@ def test_out_model_serializes_without_validation():
     assert ApplicationOut.model_construct(**row).model_dump_json() == (
         '{"id":"01J0000000000000000000000A","name":"n","comments":null,"created_at":"2026-01-01T00:00:00Z",'
         '"updated_at":"2026-01-01T00:00:00Z","configuration_ids":[]}')
+
+
+@pytest.mark.parametrize("application_id", [-1, 0, 2**128, 1.5, True, None, ["01J0000000000000000000000A"]])
+def test_an_application_id_that_is_not_a_string_is_refused(application_id):
+    with pytest.raises(ValidationError):
+        ConfigurationCreate.model_validate_json(json.dumps(
+            {"application_id": application_id, "name": "n", "config": {}}))

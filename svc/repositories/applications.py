@@ -1,14 +1,15 @@
 """SQL for the applications table."""
 from errors import Conflict
-from repositories.base import Repository
+from repositories.base import VERSION_MATCHES, Repository, versions_param
 
 COLUMNS = "id, name, comments, version, created_at, updated_at"
 CONFIGURATION_IDS = (
     "ARRAY(SELECT c.id FROM configurations c WHERE c.application_id = applications.id ORDER BY c.id)"
     " AS configuration_ids"
 )
-# `versions` is None (no precondition) or the versions an If-Match header accepts.
-VERSION_MATCHES = "(%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[]))"
+# A new version's time: the clock when the row is written (after any lock wait), never
+# earlier than the version before it, so times within a resource never run backwards.
+NEXT_UPDATED_AT = "GREATEST(clock_timestamp(), updated_at)"
 
 
 class ApplicationRepository(Repository):
@@ -38,20 +39,36 @@ class ApplicationRepository(Repository):
         row = self._fetch_one("SELECT version FROM applications WHERE id = %s", (id,))
         return None if row is None else row["version"]
 
-    def update(self, id: str, name: str, comments: str | None, versions: list[int] | None = None) -> dict | None:
-        """Replace name and comments as a new version; None when missing or at another version."""
-        return self._fetch_one(
-            "UPDATE applications SET name = %(name)s, comments = %(comments)s, version = version + 1,"
-            f" updated_at = now() WHERE id = %(id)s AND {VERSION_MATCHES}"
-            f" RETURNING {COLUMNS}, {CONFIGURATION_IDS}",
-            {"id": id, "name": name, "comments": comments, "versions": versions},
-        )
+    def lock(self, id: str) -> bool:
+        """Lock the application's row for this transaction, as a version bump would; False when it is gone.
 
-    def delete(self, id: str, versions: list[int] | None = None) -> bool:
+        Every write that moves a configuration in or out of an application takes this lock
+        before any configuration row, as deleting the application does: one order, no deadlock.
+        """
+        return self._fetch_one("SELECT id FROM applications WHERE id = %s FOR NO KEY UPDATE", (id,)) is not None
+
+    def update(self, id: str, name: str, comments: str | None, versions=None) -> dict | None:
+        """Replace name and comments as a new version; None when missing, at another version, or unchanged."""
+        row = self._fetch_one(
+            "UPDATE applications SET name = %(name)s, comments = %(comments)s, version = version + 1,"
+            f" updated_at = {NEXT_UPDATED_AT} WHERE id = %(id)s AND {VERSION_MATCHES}"
+            " AND (name, comments) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar)"
+            f" RETURNING {COLUMNS}",
+            {"id": id, "name": name, "comments": comments, "versions": versions_param(versions)},
+        )
+        if row is not None:
+            # A statement of its own, after the row lock: the ids then belong to exactly this
+            # version (a statement's own snapshot may predate a change that committed while
+            # it waited for the lock).
+            row["configuration_ids"] = self._fetch_one(
+                f"SELECT {CONFIGURATION_IDS} FROM applications WHERE id = %s", (id,))["configuration_ids"]
+        return row
+
+    def delete(self, id: str, versions=None) -> bool:
         """Delete an application without configurations; False when missing or at another version."""
         row = self._fetch_one(
             f"DELETE FROM applications WHERE id = %(id)s AND {VERSION_MATCHES} RETURNING id",
-            {"id": id, "versions": versions},
+            {"id": id, "versions": versions_param(versions)},
         )
         return row is not None
 

@@ -5,6 +5,15 @@ import psycopg2
 from psycopg2.extras import RealDictCursor
 
 from errors import ServiceError
+from services.contracts import ANY_VERSION
+
+# `versions` is None (no precondition, or If-Match: *) or the versions an If-Match header accepts.
+VERSION_MATCHES = "(%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[]))"
+
+
+def versions_param(versions) -> list[int] | None:
+    """The SQL parameter of VERSION_MATCHES: `*` matches every stored version, as no condition does."""
+    return None if versions is ANY_VERSION else versions
 
 
 class Repository:

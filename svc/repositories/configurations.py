@@ -7,8 +7,8 @@ one round trip, and never one without the other.
 from psycopg2.extras import Json
 
 from errors import Conflict, InvalidReference
-from repositories.applications import VERSION_MATCHES
-from repositories.base import Repository
+from repositories.applications import NEXT_UPDATED_AT
+from repositories.base import VERSION_MATCHES, Repository, versions_param
 
 COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
 REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
@@ -25,7 +25,7 @@ def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
 def _bump_application(source: str) -> str:
     """A CTE body that makes a new version of the application of each row of `source`."""
     return (
-        "UPDATE applications SET version = version + 1, updated_at = now()"
+        f"UPDATE applications SET version = version + 1, updated_at = {NEXT_UPDATED_AT}"
         f" WHERE id IN (SELECT application_id FROM {source})"
     )
 
@@ -38,7 +38,6 @@ class ConfigurationRepository(Repository):
         "configurations_application_id_fkey": lambda: InvalidReference(
             "application_id names no application", "application_id"
         ),
-        "configurations_pkey": lambda: Conflict("the configuration was restored by another request"),
     }
 
     def add(self, id: str, application_id: str, name: str, comments: str | None, config: dict) -> dict:
@@ -60,30 +59,43 @@ class ConfigurationRepository(Repository):
         row = self._fetch_one("SELECT version FROM configurations WHERE id = %s", (id,))
         return None if row is None else row["version"]
 
-    def update(self, id: str, name: str, comments: str | None, config: dict,
-               versions: list[int] | None = None) -> dict | None:
-        """Replace name, comments and config as a new version; None when missing or at another version."""
+    def update(self, id: str, name: str, comments: str | None, config: dict, versions=None) -> dict | None:
+        """Replace name, comments and config as a new version; None when missing, at another
+        version, or when nothing would change."""
         return self._fetch_one(
             "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
-            " config = %(config)s, version = version + 1, updated_at = now()"
-            f" WHERE id = %(id)s AND {VERSION_MATCHES} RETURNING {COLUMNS}),"
+            f" config = %(config)s, version = version + 1, updated_at = {NEXT_UPDATED_AT}"
+            f" WHERE id = %(id)s AND {VERSION_MATCHES}"
+            " AND (name, comments, config) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb)"
+            f" RETURNING {COLUMNS}),"
             f" revision AS ({_record('update', 'changed')})"
             f" SELECT {COLUMNS} FROM changed",
-            {"id": id, "name": name, "comments": comments, "config": Json(config), "versions": versions},
+            {"id": id, "name": name, "comments": comments, "config": Json(config),
+             "versions": versions_param(versions)},
         )
 
-    def delete(self, id: str, versions: list[int] | None = None) -> bool:
+    def delete(self, id: str, versions=None) -> bool:
         """Delete a configuration, recording the deletion as its next version; False when
-        missing or at another version."""
+        missing or at another version.
+
+        Its application's row is locked first, in a statement of its own (the order of a
+        statement's CTEs is not defined), as deleting the application locks it before the
+        configurations: the two deletes never deadlock.
+        """
+        owner = self._fetch_one(
+            "SELECT a.id FROM applications a JOIN configurations c ON c.application_id = a.id"
+            " WHERE c.id = %s FOR NO KEY UPDATE OF a", (id,))
+        if owner is None:
+            return False
         row = self._fetch_one(
             f"WITH deleted AS (DELETE FROM configurations WHERE id = %(id)s AND {VERSION_MATCHES}"
             f" RETURNING {COLUMNS}),"
             " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config,"
-            " now() AS changed_at FROM deleted),"
+            " GREATEST(clock_timestamp(), updated_at) AS changed_at FROM deleted),"
             f" revision AS ({_record('delete', 'gone', 'changed_at')}),"
             f" application AS ({_bump_application('deleted')})"
             " SELECT id FROM deleted",
-            {"id": id, "versions": versions},
+            {"id": id, "versions": versions_param(versions)},
         )
         return row is not None
 
@@ -108,32 +120,32 @@ class ConfigurationRepository(Repository):
         )
         return row["version"]
 
-    def restore_existing(self, id: str, version: int, versions: list[int] | None = None) -> dict | None:
+    def restore_existing(self, id: str, version: int, versions=None) -> dict | None:
         """Make revision `version` current again as a new version; None when the configuration
         is missing or at another version than If-Match allows."""
         return self._fetch_one(
             "WITH changed AS (UPDATE configurations c SET name = r.name, comments = r.comments,"
-            " config = r.config, version = c.version + 1, updated_at = now()"
+            " config = r.config, version = c.version + 1, updated_at = GREATEST(clock_timestamp(), c.updated_at)"
             " FROM configuration_revisions r"
             " WHERE c.id = %(id)s AND r.configuration_id = c.id AND r.version = %(version)s"
             " AND (%(versions)s::int[] IS NULL OR c.version = ANY(%(versions)s::int[])) RETURNING"
             " c.id, c.application_id, c.name, c.comments, c.config, c.version, c.created_at, c.updated_at),"
             f" revision AS ({_record('restore', 'changed')})"
             f" SELECT {COLUMNS} FROM changed",
-            {"id": id, "version": version, "versions": versions},
+            {"id": id, "version": version, "versions": versions_param(versions)},
         )
 
-    def restore_deleted(self, id: str, version: int) -> dict | None:
+    def restore_deleted(self, id: str, version: int) -> dict:
         """Bring a deleted configuration back under its id with revision `version`'s content,
-        as the version after its newest revision; None when its application is gone."""
+        as the version after its newest revision. The caller holds its application's lock."""
         return self._fetch_one(
-            "WITH source AS (SELECT r.application_id, r.name, r.comments, r.config,"
-            " (SELECT max(version) + 1 FROM configuration_revisions WHERE configuration_id = %(id)s) AS version,"
-            " (SELECT min(changed_at) FROM configuration_revisions WHERE configuration_id = %(id)s) AS created_at"
-            " FROM configuration_revisions r JOIN applications a ON a.id = r.application_id"
-            " WHERE r.configuration_id = %(id)s AND r.version = %(version)s),"
-            " created AS (INSERT INTO configurations (id, application_id, name, comments, config, version, created_at)"
-            f" SELECT %(id)s, application_id, name, comments, config, version, created_at FROM source"
+            "WITH history AS (SELECT max(version) AS latest, min(changed_at) AS created_at, max(changed_at) AS last_at"
+            " FROM configuration_revisions WHERE configuration_id = %(id)s),"
+            " created AS (INSERT INTO configurations"
+            " (id, application_id, name, comments, config, version, created_at, updated_at)"
+            " SELECT %(id)s, r.application_id, r.name, r.comments, r.config, h.latest + 1, h.created_at,"
+            " GREATEST(clock_timestamp(), h.last_at)"
+            " FROM configuration_revisions r, history h WHERE r.configuration_id = %(id)s AND r.version = %(version)s"
             f" RETURNING {COLUMNS}),"
             f" revision AS ({_record('restore', 'created')}),"
             f" application AS ({_bump_application('created')})"

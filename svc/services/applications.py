@@ -1,6 +1,6 @@
 """Use cases of applications; each runs inside a unit of work and never commits it."""
 from errors import NotFound, not_found_or_stale
-from services.contracts import ApplicationRow, ApplicationWithConfigurations, UnitOfWork, Versions
+from services.contracts import ApplicationRow, ApplicationWithConfigurations, UnitOfWork, Versions, version_matches
 from services.ids import new_id
 from services.paging import page
 
@@ -18,17 +18,24 @@ def get_application(uow: UnitOfWork, id: str) -> ApplicationWithConfigurations:
 
 def update_application(uow: UnitOfWork, id: str, name: str, comments: str | None,
                        versions: Versions = None) -> ApplicationWithConfigurations:
-    """Replace name and comments; `versions` (from If-Match) must include the stored version."""
+    """Replace name and comments; `versions` (from If-Match) must include the stored version.
+
+    Sending what is stored changes nothing: no new version, the current representation back.
+    """
     row = uow.applications.update(id, name, comments, versions)
-    if row is None:
-        raise not_found_or_stale("application", uow.applications.version_of(id))
-    return row
+    if row is not None:
+        return row
+    current = uow.applications.get(id)
+    if current is not None and version_matches(versions, current["version"]) and \
+            (current["name"], current["comments"]) == (name, comments):
+        return current
+    raise not_found_or_stale("application", current and current["version"], versions is not None)
 
 
 def delete_application(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
     """Delete an application that has no configurations (Conflict otherwise)."""
     if not uow.applications.delete(id, versions):
-        raise not_found_or_stale("application", uow.applications.version_of(id))
+        raise not_found_or_stale("application", uow.applications.version_of(id), versions is not None)
 
 
 def list_applications(uow: UnitOfWork, limit: int, after: str | None) -> tuple[list[ApplicationRow], bool]:

@@ -2,7 +2,7 @@
 from typing import Any
 
 from errors import Conflict, InvalidReference, NotFound, StaleVersion, not_found_or_stale
-from services.contracts import ConfigurationRow, RevisionRow, UnitOfWork, Versions
+from services.contracts import ConfigurationRow, RevisionRow, UnitOfWork, Versions, version_matches
 from services.ids import new_id
 from services.paging import page
 
@@ -28,10 +28,16 @@ def list_configurations(uow: UnitOfWork, application_id: str | None, limit: int,
 
 def update_configuration(uow: UnitOfWork, id: str, application_id: str | None, name: str, comments: str | None,
                          config: dict[str, Any], versions: Versions = None) -> ConfigurationRow:
-    """Replace name, comments and config; naming another application_id is refused (and undone)."""
+    """Replace name, comments and config; naming another application_id is refused (and undone).
+
+    Sending what is stored changes nothing: no new version, no revision, the current one back.
+    """
     row = uow.configurations.update(id, name, comments, config, versions)
     if row is None:
-        raise not_found_or_stale("configuration", uow.configurations.version_of(id))
+        row = uow.configurations.get(id)
+        if row is None or not version_matches(versions, row["version"]) or \
+                (row["name"], row["comments"], row["config"]) != (name, comments, config):
+            raise not_found_or_stale("configuration", row and row["version"], versions is not None)
     if application_id is not None and row["application_id"] != application_id:
         raise InvalidReference("application_id cannot change", "application_id")
     return row
@@ -40,7 +46,7 @@ def update_configuration(uow: UnitOfWork, id: str, application_id: str | None, n
 def delete_configuration(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
     """Delete a configuration; its history stays, and it can be restored."""
     if not uow.configurations.delete(id, versions):
-        raise not_found_or_stale("configuration", uow.configurations.version_of(id))
+        raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
 
 
 def list_revisions(uow: UnitOfWork, id: str, limit: int, before: int | None) -> tuple[list[RevisionRow], bool]:
@@ -62,18 +68,19 @@ def restore_revision(uow: UnitOfWork, id: str, version: int, versions: Versions 
     """Make a past revision's name, comments and config current again, as a new version.
 
     A deleted configuration comes back under its old id, unless its name was taken
-    meanwhile (Conflict) or its application is gone (Conflict).
+    meanwhile (Conflict) or its application is gone (Conflict). The application is locked
+    before anything is checked: no delete or restore of this configuration can commit
+    between the check of the precondition and the write.
     """
-    get_revision(uow, id, version)
+    revision = get_revision(uow, id, version)
+    if not uow.applications.lock(revision["application_id"]):
+        raise Conflict("the configuration's application no longer exists")
     if uow.configurations.version_of(id) is not None:
         row = uow.configurations.restore_existing(id, version, versions)
         if row is None:
-            raise not_found_or_stale("configuration", uow.configurations.version_of(id))
-    else:
-        latest = uow.configurations.latest_version(id)
-        if versions is not None and latest not in versions:
-            raise StaleVersion("configuration", latest)
-        row = uow.configurations.restore_deleted(id, version)
-        if row is None:
-            raise Conflict("the configuration's application no longer exists")
-    return row
+            raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
+        return row
+    latest = uow.configurations.latest_version(id)
+    if not version_matches(versions, latest):
+        raise StaleVersion("configuration", latest)
+    return uow.configurations.restore_deleted(id, version)

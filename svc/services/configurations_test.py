@@ -142,7 +142,7 @@ def test_restore_of_an_existing_configuration_makes_a_new_version(db, app_id):
 
 def test_restore_of_an_existing_configuration_with_a_stale_version(db, app_id):
     id = create(db, app_id)["id"]
-    update(db, id)
+    update(db, id, config={"v": 2})
     with pytest.raises(StaleVersion) as raised:
         restore(db, id, 1, [1])
     assert raised.value.current_version == 2 and db.committed["configurations"][id]["version"] == 2

@@ -49,8 +49,21 @@ class AppliedMigration(TypedDict):
     applied_at: datetime
 
 
-# `versions` is None (no precondition) or the versions an If-Match header accepts.
-Versions = list[int] | None
+class AnyVersion:
+    """If-Match: * - every stored version matches, but the resource must exist."""
+
+    def __repr__(self) -> str:
+        return "ANY_VERSION"
+
+
+ANY_VERSION = AnyVersion()
+# A write's precondition: None (none), ANY_VERSION, or the versions an If-Match header accepts.
+Versions = list[int] | AnyVersion | None
+
+
+def version_matches(versions: Versions, current: int) -> bool:
+    """Whether the stored version `current` satisfies the precondition."""
+    return versions is None or versions is ANY_VERSION or current in versions
 
 
 class Applications(Protocol):
@@ -59,6 +72,8 @@ class Applications(Protocol):
     def get(self, id: str) -> ApplicationWithConfigurations | None: ...
 
     def version_of(self, id: str) -> int | None: ...
+
+    def lock(self, id: str) -> bool: ...
 
     def update(self, id: str, name: str, comments: str | None,
                versions: Versions = None) -> ApplicationWithConfigurations | None: ...
@@ -91,7 +106,7 @@ class Configurations(Protocol):
 
     def restore_existing(self, id: str, version: int, versions: Versions = None) -> ConfigurationRow | None: ...
 
-    def restore_deleted(self, id: str, version: int) -> ConfigurationRow | None: ...
+    def restore_deleted(self, id: str, version: int) -> ConfigurationRow: ...
 
 
 class Migrations(Protocol):

@@ -7,14 +7,15 @@ import copy
 from datetime import datetime, timezone
 
 from errors import Conflict, InvalidReference
+from services.contracts import version_matches
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _matches(row: dict, versions: list[int] | None) -> bool:
-    return versions is None or row["version"] in versions
+def _matches(row: dict, versions) -> bool:
+    return version_matches(versions, row["version"])
 
 
 class FakeApplications:
@@ -36,8 +37,13 @@ class FakeApplications:
     def version_of(self, id):
         return self.rows[id]["version"] if id in self.rows else None
 
+    def lock(self, id):
+        return id in self.rows
+
     def update(self, id, name, comments, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
+            return None
+        if (self.rows[id]["name"], self.rows[id]["comments"]) == (name, comments):
             return None
         if any(row["name"] == name and key != id for key, row in self.rows.items()):
             raise Conflict("an application with this name already exists")
@@ -101,6 +107,8 @@ class FakeConfigurations:
     def update(self, id, name, comments, config, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
             return None
+        if (self.rows[id]["name"], self.rows[id]["comments"], self.rows[id]["config"]) == (name, comments, config):
+            return None
         return self._replace(id, "update", name, comments, config)
 
     def _replace(self, id: str, change: str, name, comments, config) -> dict:
@@ -137,11 +145,7 @@ class FakeConfigurations:
         return self._replace(id, "restore", source["name"], source["comments"], copy.deepcopy(source["config"]))
 
     def restore_deleted(self, id, version):
-        source = self.history.get((id, version))
-        if source is None or source["application_id"] not in self.applications:
-            return None
-        if id in self.rows:
-            raise Conflict("the configuration was restored by another request")
+        source = self.history[(id, version)]
         if self._taken(source["application_id"], source["name"]):
             raise Conflict("this application already has a configuration with this name")
         first = self.history[(id, min(v for (key, v) in self.history if key == id))]
