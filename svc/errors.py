@@ -25,6 +25,10 @@ class InvalidReference(ServiceError):
         self.field = field
 
 
+class KeyReused(ServiceError):
+    """An idempotency key came back with another request than the one it was first used with."""
+
+
 class StaleVersion(ServiceError):
     """The precondition named a version other than the stored one (None: nothing is stored)."""
 
@@ -38,6 +42,10 @@ class StaleVersion(ServiceError):
 
 class Unavailable(ServiceError):
     """The database cannot serve now; the client may retry."""
+
+
+class OutcomeUnknown(Unavailable):
+    """The connection failed while a write was committing: it may or may not be stored."""
 
 
 def not_found_or_stale(kind: str, current_version: int | None, precondition: bool) -> ServiceError:

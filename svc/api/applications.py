@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import Db
+from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses
 from api.schemas import (ApplicationCreate, ApplicationList, ApplicationOut, ApplicationSummary, ApplicationUpdate,
                          Id, Limit)
@@ -23,10 +24,11 @@ def _application(request: Request, row: dict, status_code: int = 200, headers: d
 
 @router.post("", status_code=201, response_model=ApplicationOut, summary="Create an application",
              responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ApplicationCreate))
-async def create_application(request: Request, db: Db,
+async def create_application(request: Request, db: Db, key: IdempotencyKey,
                              body: Annotated[ApplicationCreate, Depends(json_body(ApplicationCreate))]):
-    row = await db.write(lambda uow: service.create_application(uow, body.name, body.comments))
-    return _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"})
+    return await write_once(db, request, key, body,
+                            lambda uow: service.create_application(uow, body.name, body.comments),
+                            lambda row: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"}))
 
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",

@@ -163,3 +163,36 @@ def test_delete_application_is_204_when_empty_and_409_with_configurations(client
     assert client.delete(f"/api/v1/applications/{app['id']}", headers={"If-Match": '"3"'}).status_code == 204
     assert_problem(client.get(f"/api/v1/applications/{app['id']}"), 404)
     assert_problem(client.delete(f"/api/v1/applications/{app['id']}"), 404)
+
+
+def test_a_put_that_changes_nothing_makes_no_new_version(client):
+    app = create(client, "billing", "team x")
+    same = client.put(f"/api/v1/applications/{app['id']}", json={"name": "billing", "comments": "team x"},
+                      headers={"If-Match": '"1"'})
+    assert same.status_code == 200 and same.headers["etag"] == '"1"' and same.json() == app
+    changed = client.put(f"/api/v1/applications/{app['id']}", json={"name": "billing"})
+    assert changed.json()["version"] == 2
+    stale = client.put(f"/api/v1/applications/{app['id']}", json={"name": "billing"}, headers={"If-Match": '"1"'})
+    assert assert_problem(stale, 412)["current_version"] == 2
+
+
+@pytest.mark.parametrize("if_match", ["*", '"1"'])
+def test_if_match_on_a_missing_application_is_412(client, if_match):
+    missing = "01J0000000000000000000000Z"
+    put = client.put(f"/api/v1/applications/{missing}", json={"name": "x"}, headers={"If-Match": if_match})
+    assert "etag" not in put.headers and "current_version" not in assert_problem(put, 412)
+    assert_problem(client.delete(f"/api/v1/applications/{missing}", headers={"If-Match": if_match}), 412)
+    assert_problem(client.delete(f"/api/v1/applications/{missing}"), 404)
+
+
+def test_if_match_star_matches_any_existing_version(client):
+    app = create(client)
+    assert client.put(f"/api/v1/applications/{app['id']}", json={"name": "x"}, headers={"If-Match": "*"}).status_code == 200
+    assert client.delete(f"/api/v1/applications/{app['id']}", headers={"If-Match": "*"}).status_code == 204
+
+
+def test_an_if_match_with_a_non_ascii_digit_matches_nothing(client):
+    app = create(client)
+    response = client.put(f"/api/v1/applications/{app['id']}", json={"name": "x"},
+                          headers=[("If-Match", b'"\xb2"'), ("content-type", b"application/json")])
+    assert assert_problem(response, 412)["current_version"] == 1

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import Db
+from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses
 from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
 from services import configurations as service
@@ -23,11 +24,12 @@ def configuration(request: Request, row: dict, status_code: int = 200, headers: 
 
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
              responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(request: Request, db: Db,
+async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
-    row = await db.write(lambda uow: service.create_configuration(
-        uow, str(body.application_id), body.name, body.comments, body.config))
-    return configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"})
+    return await write_once(db, request, key, body,
+                            lambda uow: service.create_configuration(
+                                uow, str(body.application_id), body.name, body.comments, body.config),
+                            lambda row: configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"}))
 
 
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",

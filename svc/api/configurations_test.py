@@ -250,3 +250,34 @@ def test_list_configurations_of_an_application_with_paging(client, app_id):
     assert [c["id"] for c in rest.json()] == ids[2:] and "link" not in rest.headers
     assert len(client.get("/api/v1/configurations").json()) == 4
     assert_problem(client.get("/api/v1/configurations", params={"application_id": "nope"}), 422)
+
+
+def test_a_put_that_changes_nothing_makes_no_version_and_no_revision(client, app_id):
+    created = new_config(client, app_id, comments="c").json()
+    body = {"name": "database", "comments": "c", "config": dict(reversed(list(CONFIG.items())))}
+    same = client.put(f"/api/v1/configurations/{created['id']}", json=body, headers={"If-Match": '"1"'})
+    assert same.status_code == 200 and same.headers["etag"] == '"1"' and same.json() == created
+    assert len(client.get(f"/api/v1/configurations/{created['id']}/revisions").json()) == 1
+    moved = client.put(f"/api/v1/configurations/{created['id']}", json={**body, "application_id": MISSING})
+    assert_problem(moved, 422)
+
+
+@pytest.mark.parametrize("if_match", ["*", '"1"'])
+def test_if_match_on_a_missing_configuration_is_412(client, if_match):
+    put = client.put(f"/api/v1/configurations/{MISSING}", json={"name": "x", "config": {}}, headers={"If-Match": if_match})
+    assert_problem(put, 412)
+    assert_problem(client.delete(f"/api/v1/configurations/{MISSING}", headers={"If-Match": if_match}), 412)
+
+
+def test_a_commit_whose_outcome_is_unknown_says_so(client, connection):
+    """Item 4: the connection dies while COMMIT runs (a deferred trigger ends its own session)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION end_session() RETURNS trigger LANGUAGE plpgsql AS"
+                       " $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$")
+        cursor.execute("CREATE CONSTRAINT TRIGGER end_session AFTER INSERT ON applications"
+                       " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION end_session()")
+    connection.commit()
+    response = client.post("/api/v1/applications", json={"name": "maybe"})
+    problem = assert_problem(response, 503)
+    assert problem["type"] == "urn:config-service:problem:outcome-unknown" and "read" in problem["detail"]
+    assert response.headers["retry-after"] == "1"

@@ -10,9 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.schemas import Problem
-from errors import Conflict, InvalidReference, NotFound, ServiceError, StaleVersion, Unavailable
+from errors import Conflict, InvalidReference, KeyReused, NotFound, OutcomeUnknown, ServiceError, StaleVersion, Unavailable
 
 PROBLEM_TYPE = "about:blank"
+# The one failure a client must not simply retry: read first, or resend with the same Idempotency-Key.
+OUTCOME_UNKNOWN_TYPE = "urn:config-service:problem:outcome-unknown"
 # Error bodies stay small (under 2 KB) whatever the input: no field is echoed whole.
 ERRORS_BUDGET = 1200
 MAX_MESSAGE = 160
@@ -66,10 +68,15 @@ RETRY_AFTER_SECONDS = 1
 def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
     """The status, headers and extra problem members that say `error` over HTTP."""
     match error:
+        case OutcomeUnknown():
+            return 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, {"type": OUTCOME_UNKNOWN_TYPE,
+                                                                     "title": "Outcome Unknown"}
         case NotFound():
             return 404, {}, {}
         case Conflict():
             return 409, {}, {}
+        case KeyReused():
+            return 422, {}, {"errors": [{"loc": ["header", "Idempotency-Key"], "msg": error.detail}]}
         case InvalidReference():
             return 422, {}, {"errors": [{"loc": ["body", error.field], "msg": error.detail}]}
         case StaleVersion() if error.current_version is None:

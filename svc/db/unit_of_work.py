@@ -1,20 +1,33 @@
 """A unit of work: one pooled connection, its repositories, one transaction."""
+import random
+import time
 from typing import Callable, TypeVar
 
 import psycopg2
 from psycopg2 import extensions
 from psycopg2.pool import PoolError
 
-from errors import Unavailable
+from errors import OutcomeUnknown, Unavailable
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
 
 T = TypeVar("T")
 
 
+# A deadlock or serialization failure ends a transaction that another one conflicted with;
+# nothing was committed, so it runs again, a few times, after a short random pause.
+CONFLICT_ATTEMPTS = 5
+CONFLICT_PAUSE_SECONDS = (0.005, 0.05)
+
+
 class StaleConnection(Unavailable):
     """The borrowed connection was dead and nothing was committed: safe to run again."""
+
+
+class TransientConflict(Unavailable):
+    """PostgreSQL ended the transaction (deadlock, serialization failure) before its commit."""
 
 
 class UnitOfWork:
@@ -48,6 +61,7 @@ class UnitOfWork:
         self._committed = False
         self.applications = ApplicationRepository(self.connection)
         self.configurations = ConfigurationRepository(self.connection)
+        self.idempotency = IdempotencyRepository(self.connection)
         self.migrations = MigrationRepository(self.connection)
         return self
 
@@ -74,10 +88,15 @@ class UnitOfWork:
             connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
         )
         self._pool.putconn(connection, close=broken)
+        if isinstance(exc, extensions.TransactionRollbackError) and not self._committing:
+            raise TransientConflict("the database ended the transaction to resolve a conflict") from None
         if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            if self._committing:
+                raise OutcomeUnknown("the connection failed while the write was committing: it may or may not"
+                                     " have been stored; read it before trying again") from None
             if cut:
                 raise Unavailable("the database did not answer in time") from None
-            if connection.closed and not self._committing:
+            if connection.closed:
                 raise StaleConnection("the database connection was lost") from None
             raise Unavailable("the database did not complete the request") from None
 
@@ -85,11 +104,13 @@ class UnitOfWork:
 def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool, attempts: int) -> T:
     """Run a use case in a unit of work of its own and commit it unless it raised (or reads only).
 
-    A pooled connection found dead (a database restart leaves every one so) is discarded
-    and the use case runs again on another: nothing of the failed attempt was committed.
+    Runs it again when nothing of the attempt can have been committed: on a pooled
+    connection found dead (a database restart leaves every one so), up to `attempts`
+    times, and after a deadlock or serialization failure, up to CONFLICT_ATTEMPTS times.
     A failure while committing is never retried.
     """
-    for attempt in range(attempts):
+    stale, conflicts = 0, 0
+    while True:
         try:
             with UnitOfWork(pool, watchdog, read_only) as uow:
                 result = use_case(uow)
@@ -97,5 +118,11 @@ def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], rea
                     uow.commit()
                 return result
         except StaleConnection:
-            if attempt == attempts - 1:
+            stale += 1
+            if stale >= attempts:
                 raise
+        except TransientConflict:
+            conflicts += 1
+            if conflicts >= CONFLICT_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(*CONFLICT_PAUSE_SECONDS) * conflicts)

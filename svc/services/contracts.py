@@ -43,6 +43,14 @@ class RevisionRow(TypedDict):
     changed_at: datetime
 
 
+class StoredAnswer(TypedDict):
+    """An answer kept under an idempotency key: opaque to the services."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
 class AppliedMigration(TypedDict):
     name: str
     checksum: str
@@ -109,6 +117,14 @@ class Configurations(Protocol):
     def restore_deleted(self, id: str, version: int) -> ConfigurationRow: ...
 
 
+class Idempotency(Protocol):
+    def claim(self, key: str, fingerprint: str) -> bool: ...
+
+    def stored(self, key: str) -> dict[str, Any] | None: ...
+
+    def record(self, key: str, status: int, headers: dict[str, str], body: str) -> None: ...
+
+
 class Migrations(Protocol):
     def applied(self) -> dict[str, AppliedMigration]: ...
 
@@ -118,4 +134,5 @@ class UnitOfWork(Protocol):
 
     applications: Applications
     configurations: Configurations
+    idempotency: Idempotency
     migrations: Migrations

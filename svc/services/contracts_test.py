@@ -9,6 +9,7 @@ from db.pool import create_pool
 from db.unit_of_work import UnitOfWork
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
 from services import contracts
 from test import fakes
@@ -16,6 +17,7 @@ from test import fakes
 IMPLEMENTATIONS = [
     (contracts.Applications, ApplicationRepository), (contracts.Applications, fakes.FakeApplications),
     (contracts.Configurations, ConfigurationRepository), (contracts.Configurations, fakes.FakeConfigurations),
+    (contracts.Idempotency, IdempotencyRepository), (contracts.Idempotency, fakes.FakeIdempotency),
     (contracts.Migrations, MigrationRepository), (contracts.Migrations, fakes.FakeMigrations),
 ]
 

@@ -158,6 +158,23 @@ class FakeConfigurations:
         return dict(self.rows[id])
 
 
+class FakeIdempotency:
+    def __init__(self, tables: dict):
+        self.rows = tables["idempotency"]
+
+    def claim(self, key, fingerprint):
+        if key in self.rows:
+            return False
+        self.rows[key] = {"fingerprint": fingerprint, "status": None, "headers": None, "body": None}
+        return True
+
+    def stored(self, key):
+        return dict(self.rows[key]) if key in self.rows else None
+
+    def record(self, key, status, headers, body):
+        self.rows[key].update(status=status, headers=headers, body=body)
+
+
 class FakeMigrations:
     def __init__(self, tables: dict):
         self.rows = tables["migrations"]
@@ -173,6 +190,7 @@ class FakeUnitOfWork:
         self.tables = tables
         self.applications = FakeApplications(tables)
         self.configurations = FakeConfigurations(tables)
+        self.idempotency = FakeIdempotency(tables)
         self.migrations = FakeMigrations(tables)
 
 
@@ -181,7 +199,8 @@ class FakeDatabase:
     returns, `read` never commits. What was committed is in `committed`."""
 
     def __init__(self):
-        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "migrations": {}}
+        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "idempotency": {},
+                          "migrations": {}}
         self.commits = 0
 
     def write(self, use_case):
