@@ -1,6 +1,7 @@
 """A unit of work: one pooled connection, its repositories, one transaction."""
 import random
 import time
+from functools import partial
 from typing import Callable, TypeVar
 
 import psycopg2
@@ -54,20 +55,24 @@ class UnitOfWork:
             self.connection = self._pool.getconn()
         except (psycopg2.OperationalError, PoolError):
             raise Unavailable("the database is unreachable") from None
+        renew = None
         if self._watchdog:
             self._watchdog.watch(self.connection)
+            renew = partial(self._watchdog.renew, self.connection)
         self.connection.autocommit = self.read_only
         self._committing = False
         self._committed = False
-        self.applications = ApplicationRepository(self.connection)
-        self.configurations = ConfigurationRepository(self.connection)
-        self.idempotency = IdempotencyRepository(self.connection)
-        self.migrations = MigrationRepository(self.connection)
+        self.applications = ApplicationRepository(self.connection, renew)
+        self.configurations = ConfigurationRepository(self.connection, renew)
+        self.idempotency = IdempotencyRepository(self.connection, renew)
+        self.migrations = MigrationRepository(self.connection, renew)
         return self
 
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if self._watchdog:
+            self._watchdog.renew(self.connection)
         self._committing = True
         self.connection.commit()
         self._committed = True

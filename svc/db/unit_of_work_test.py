@@ -10,6 +10,7 @@ from conftest import make_settings
 from db.database import open_database
 from db.pool import connect, create_pool
 from db.unit_of_work import CONFLICT_ATTEMPTS, TransientConflict, UnitOfWork, run_in_unit_of_work
+from db.watchdog import Watchdog
 from errors import OutcomeUnknown, Unavailable
 from test.faults import database_down, database_name, kill_sessions
 
@@ -188,3 +189,18 @@ def test_conflicts_are_retried_a_bounded_number_of_times(pool):
     with pytest.raises(TransientConflict):
         run_in_unit_of_work(pool, None, always_conflicting, False, 1)
     assert len(attempts) == CONFLICT_ATTEMPTS
+
+
+def test_a_healthy_write_longer_than_one_statement_limit_is_not_cut(pool):
+    """Item 6: each repository statement renews the watchdog's deadline."""
+    watchdog = Watchdog(limit_seconds=0.3, interval_seconds=0.02)
+    try:
+        with UnitOfWork(pool, watchdog) as uow:
+            for _ in range(4):  # 0.6 s in all, 0.15 s a statement
+                uow.applications._fetch_one("SELECT pg_sleep(0.15)", ())
+            uow.applications.add(APP_ID, "billing", None)
+            uow.commit()
+        with UnitOfWork(pool, watchdog, read_only=True) as uow:
+            assert uow.applications.get(APP_ID)["name"] == "billing"
+    finally:
+        watchdog.close()

@@ -22,8 +22,9 @@ class Repository:
     # constraint name -> the service error that a violation of it means to a client
     constraint_errors: dict[str, Callable[[], ServiceError]] = {}
 
-    def __init__(self, connection):
+    def __init__(self, connection, before_statement: Callable[[], None] | None = None):
         self._connection = connection
+        self._before_statement = before_statement  # the watchdog's renewal of the statement deadline
 
     def _fetch_one(self, sql: str, params: tuple) -> dict | None:
         with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
@@ -36,6 +37,8 @@ class Repository:
             return cursor.fetchall()
 
     def _execute(self, cursor, sql: str, params: tuple) -> None:
+        if self._before_statement is not None:
+            self._before_statement()
         try:
             cursor.execute(sql, params)
         except psycopg2.IntegrityError as error:
