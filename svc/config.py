@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     idle_in_transaction_timeout_ms: int = Field(10000, ge=0)
     max_request_body_bytes: int = Field(1_048_576, ge=1024)
     require_if_match: bool = False
+    migration_lock_wait_seconds: float = Field(300, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _executor_fits_pool(self) -> "Settings":

@@ -5,19 +5,24 @@ Usage: python -m db.migrations [apply|status]
 import hashlib
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import psycopg2
 
 from config import SettingsError, load_settings
+from db.connect_errors import create_database, explain
 from db.pool import connect
 from repositories.migrations import MigrationRepository
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-# Any fixed number, the same in every process: pg_advisory_lock serialises the runners.
+# Any fixed number, the same in every process: the advisory lock serialises the runners.
 LOCK_KEY = 7_318_224_001
+LOCK_POLL_SECONDS = 0.2
+WAIT_NOTICE_EVERY_SECONDS = 10
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS migrations (
@@ -74,12 +79,19 @@ def pending(connection, migrations: list[Migration]) -> list[Migration]:
     return [m for m in migrations if m.name not in done]
 
 
-def apply(connection, migrations: list[Migration]) -> list[str]:
-    """Apply pending migrations under an advisory lock; return the names applied."""
+def apply(connection, migrations: list[Migration], lock_wait_seconds: float = 300,
+          say: Callable[[str], None] = lambda line: None) -> list[str]:
+    """Apply pending migrations under an advisory lock; return the names applied.
+
+    Waits up to `lock_wait_seconds` for another runner to finish (saying so), and runs the
+    files without the service's statement and lock timeouts: a migration may take long.
+    """
     connection.rollback()
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        cursor.execute("SET statement_timeout = 0")
+        cursor.execute("SET lock_timeout = 0")
+    _take_lock(connection, lock_wait_seconds, say)
     try:
         connection.autocommit = False
         with connection.cursor() as cursor:
@@ -95,6 +107,24 @@ def apply(connection, migrations: list[Migration]) -> list[str]:
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def _take_lock(connection, wait_seconds: float, say: Callable[[str], None]) -> None:
+    started = time.monotonic()
+    next_notice = started
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s) AS taken", (LOCK_KEY,))
+            if cursor.fetchone()["taken"]:
+                return
+        waited = time.monotonic() - started
+        if waited >= wait_seconds:
+            raise MigrationError(f"another migration runner held the lock for {wait_seconds:g} s;"
+                                 " raise MIGRATION_LOCK_WAIT_SECONDS or try again")
+        if time.monotonic() >= next_notice:
+            say(f"migrate: waiting for another migration runner to finish ({waited:.0f} s so far)")
+            next_notice += WAIT_NOTICE_EVERY_SECONDS
+        time.sleep(LOCK_POLL_SECONDS)
 
 
 def _apply_one(connection, migration: Migration) -> None:
@@ -113,7 +143,7 @@ def _apply_one(connection, migration: Migration) -> None:
 
 
 def status(connection, migrations: list[Migration]) -> list[str]:
-    """One line per migration: applied (with its time) or pending."""
+    """One line per migration: applied (with its time) or pending; and applied ones not on disk."""
     done = applied(connection)
     connection.rollback()
     lines = []
@@ -121,11 +151,19 @@ def status(connection, migrations: list[Migration]) -> list[str]:
         row = done.get(migration.name)
         state = f"applied {row['applied_at'].isoformat()}" if row else "pending"
         lines.append(f"{migration.name}  {state}")
+    for name in unknown(done, migrations):
+        lines.append(f"{name}  applied {done[name]['applied_at'].isoformat()}, missing from disk")
     return lines
 
 
+def unknown(done: dict, migrations: list[Migration]) -> list[str]:
+    """Applied migrations this code does not have (a newer instance applied them)."""
+    known = {m.name for m in migrations}
+    return [name for name in done if name not in known]
+
+
 def main(argv: list[str]) -> int:
-    """Command line: `apply` (the default) or `status`."""
+    """Command line: `apply` (the default) or `status`. Ends with a line, never a traceback."""
     command = argv[0] if argv else "apply"
     if command not in ("apply", "status"):
         print("usage: migrate [apply|status]", file=sys.stderr)
@@ -133,25 +171,51 @@ def main(argv: list[str]) -> int:
     try:
         settings = load_settings()
         migrations = discover()
-        connection = connect(settings)
     except (SettingsError, MigrationError) as error:
         print(error, file=sys.stderr)
         return 2
-    except psycopg2.OperationalError:
-        print("migrate: cannot connect to the database (check DATABASE_URL)", file=sys.stderr)
+    connection = _connect(settings, create_missing=command == "apply")
+    if connection is None:
         return 1
     try:
         if command == "status":
             print("\n".join(status(connection, migrations)))
-        else:
-            names = apply(connection, migrations)
-            print("applied: " + ", ".join(names) if names else "migrations: up to date")
+            return 0
+        names = apply(connection, migrations, settings.migration_lock_wait_seconds,
+                      say=lambda line: print(line, file=sys.stderr, flush=True))
+        print("applied: " + ", ".join(names) if names else "migrations: up to date")
+        for name in unknown(applied(connection), migrations):
+            print(f"migrate: warning: {name} is applied but not among this code's migrations"
+                  " (a newer version applied it?)", file=sys.stderr)
         return 0
     except MigrationError as error:
         print(f"migrate: {error}", file=sys.stderr)
         return 1
+    except psycopg2.Error as error:
+        print(f"migrate: the database failed: {explain(error)}", file=sys.stderr)
+        return 1
     finally:
         connection.close()
+
+
+def _connect(settings, create_missing: bool):
+    """A connection for the runner, creating the database when it is missing and allowed; None on failure."""
+    try:
+        return connect(settings)
+    except psycopg2.OperationalError as error:
+        reason = explain(error)
+        if reason.kind != "missing database" or not create_missing:
+            print(f"migrate: cannot connect to the database: {reason}", file=sys.stderr)
+            return None
+    created, outcome = create_database(settings)
+    print(f"migrate: {outcome}", file=sys.stderr)
+    if not created:
+        return None
+    try:
+        return connect(settings)
+    except psycopg2.OperationalError as error:
+        print(f"migrate: cannot connect to the database: {explain(error)}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":

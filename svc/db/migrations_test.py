@@ -1,13 +1,20 @@
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
 
-from conftest import make_settings
+from conftest import admin, drop_database, make_settings, url_for
 from db import migrations
 from db.migrations import Migration, MigrationError, apply, discover, pending, status
 from db.pool import connect
 
+SVC = Path(__file__).resolve().parent.parent
 FIRST = Migration("0001_first", "CREATE TABLE first (id int PRIMARY KEY)")
 SECOND = Migration("0002_second", "CREATE TABLE second (id int PRIMARY KEY)")
 BROKEN = Migration("0003_broken", "CREATE TABLE third (id int); INSERT INTO nowhere VALUES (1)")
@@ -140,7 +147,7 @@ def test_command_line_reports_errors_in_one_line(monkeypatch, capsys):
     assert migrations.main(["sideways"]) == 2
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     assert migrations.main(["apply"]) == 1
-    assert "cannot connect" in capsys.readouterr().err
+    assert "cannot connect to the database: connection refused" in capsys.readouterr().err
     monkeypatch.setenv("POOL_SIZE", "zero")
     assert migrations.main(["apply"]) == 2
     assert "POOL_SIZE" in capsys.readouterr().err
@@ -167,3 +174,75 @@ def test_versions_and_revisions_apply_to_a_database_holding_earlier_data(empty):
         assert [(r["configuration_id"][-1], r["version"], r["change"], r["config"]) for r in cursor.fetchall()] == [
             ("C", 1, "create", {"port": 5432}), ("D", 1, "create", {})]
     empty.rollback()
+
+
+def run_migrate(database_url: str, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "db.migrations", *args], cwd=SVC, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "DATABASE_URL": database_url, **env})
+
+
+def test_runners_wait_for_a_lock_held_longer_than_the_lock_timeout_then_both_succeed(empty, empty_database_url):
+    """Item 7: a third session holds the migration lock for 1.5 s, ten times LOCK_TIMEOUT_MS."""
+    with empty.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", (migrations.LOCK_KEY,))
+    runners = [run_migrate(empty_database_url, LOCK_TIMEOUT_MS="150", STATEMENT_TIMEOUT_MS="150")
+               for _ in range(2)]
+    time.sleep(1.5)
+    assert all(runner.poll() is None for runner in runners)  # still waiting, not crashed
+    with empty.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", (migrations.LOCK_KEY,))
+    outputs = [runner.communicate(timeout=30) for runner in runners]
+    assert [runner.returncode for runner in runners] == [0, 0], outputs
+    assert all("waiting for another migration runner" in err and "Traceback" not in err for _, err in outputs)
+    assert sorted(out.split(":")[0] for out, _ in outputs) == ["applied", "migrations"]
+
+
+def test_a_runner_gives_up_on_the_lock_after_its_own_wait_in_one_line(empty, empty_database_url):
+    with empty.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", (migrations.LOCK_KEY,))
+    runner = run_migrate(empty_database_url, MIGRATION_LOCK_WAIT_SECONDS="0.5")
+    out, err = runner.communicate(timeout=30)
+    assert runner.returncode == 1 and "held the lock" in err and "Traceback" not in err
+
+
+def test_a_migration_longer_than_the_statement_timeout_applies(empty_database_url):
+    connection = connect(make_settings(empty_database_url, statement_timeout_ms=100, lock_timeout_ms=100))
+    try:
+        assert apply(connection, [Migration("0001_long", "SELECT pg_sleep(0.4); CREATE TABLE long (id int)")]) == [
+            "0001_long"]
+    finally:
+        connection.close()
+
+
+def test_an_applied_migration_missing_from_disk_is_reported_not_fatal(empty, empty_database_url, monkeypatch, capsys):
+    apply(empty, [FIRST, SECOND])
+    assert status(empty, [FIRST])[1].startswith("0002_second  applied 20") and \
+        status(empty, [FIRST])[1].endswith("missing from disk")
+    monkeypatch.setattr(migrations, "discover", lambda: [FIRST])
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert migrations.main(["apply"]) == 0
+    assert "warning: 0002_second is applied but not among this code's migrations" in capsys.readouterr().err
+
+
+def test_a_missing_database_is_created_and_said_so(run_id, monkeypatch, capsys):
+    name = f"{run_id}_missing"
+    monkeypatch.setenv("DATABASE_URL", url_for(name))
+    try:
+        assert migrations.main(["apply"]) == 0
+        assert f"created the database '{name}'" in capsys.readouterr().err
+    finally:
+        drop_database(name)
+
+
+def test_a_missing_database_this_user_may_not_create_is_said_so(run_id, monkeypatch, capsys):
+    role = f"{run_id}_limited"
+    admin(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        url = urlsplit(url_for(f"{run_id}_never"))
+        monkeypatch.setenv("DATABASE_URL", urlunsplit(url._replace(netloc=f"{role}@{url.hostname}:{url.port or 5432}")))
+        assert migrations.main(["apply"]) == 1
+        err = capsys.readouterr().err
+        assert "may not create it (permission denied)" in err and "Traceback" not in err
+    finally:
+        admin(f'DROP ROLE "{role}"')
