@@ -13,6 +13,21 @@ from db.database import open_database
 from logs import configure_logging, write_out
 
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
+DESCRIPTION = """Applications and their configurations, kept in PostgreSQL, with a version and a full
+history for every change.
+
+- Every single-resource answer carries `ETag: "<version>"` and `Last-Modified`; `If-None-Match`
+  gets 304, `If-Match` makes a write conditional (412 when another version is stored).
+- Errors are `application/problem+json` (RFC 9457) with a `request_id`; bodies must be JSON (415).
+- `Idempotency-Key` on POST makes retries safe; a 503 of type
+  `urn:config-service:problem:outcome-unknown` means a write may or may not have been stored.
+"""
+TAGS = [
+    {"name": "applications", "description": "Applications: a name, comments, and the ids of their configurations."},
+    {"name": "configurations", "description": "Configurations: a JSON object of settings, named within an application."},
+    {"name": "revisions", "description": "A configuration's history: every version it had, and restoring one."},
+    {"name": "probes", "description": "Liveness and readiness, for orchestrators and load balancers."},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             write_out()
 
     configure_logging(settings.log_level)
-    app = FastAPI(title="Config Service", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title="Config Service", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
+                  lifespan=lifespan)
     app.add_middleware(RequestContext)
     app.state.settings = settings
     app.state.expected_migrations = {m.name: m.checksum for m in migrations.discover()}

@@ -6,6 +6,7 @@ import uvicorn
 
 from config import SettingsError, load_settings
 from db import migrations
+from http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 
 
 def main() -> int:
@@ -28,7 +29,8 @@ def main() -> int:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpToolsProtocol,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_level=settings.log_level.lower(),
         access_log=False,  # RequestContext logs each request, with its id
         proxy_headers=False,  # nothing here reads the client address: skip parsing X-Forwarded-*

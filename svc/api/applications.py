@@ -23,9 +23,15 @@ def _application(request: Request, row: dict, status_code: int = 200, headers: d
 
 
 @router.post("", status_code=201, response_model=ApplicationOut, summary="Create an application",
-             responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ApplicationCreate))
+             responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ApplicationCreate))
 async def create_application(request: Request, db: Db, key: IdempotencyKey,
                              body: Annotated[ApplicationCreate, Depends(json_body(ApplicationCreate))]):
+    """Create an application at version 1. Answers 201 with `Location`, `ETag` and `Last-Modified`.
+
+    `Idempotency-Key` (1-255 printable ASCII characters) makes a retry safe: the same key with
+    the same body gets the first answer again (`Idempotent-Replayed: true`) and writes nothing;
+    with another body, 422. 409 when the name is taken, 415 unless the body is JSON.
+    """
     return await write_once(db, request, key, body,
                             lambda uow: service.create_application(uow, body.name, body.comments),
                             lambda row: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"}))
@@ -34,14 +40,26 @@ async def create_application(request: Request, db: Db, key: IdempotencyKey,
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
 async def get_application(request: Request, db: Db, id: Id):
+    """The application with the ids of its configurations, `ETag` and `Last-Modified`.
+
+    `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
+    application has this id.
+    """
     return _application(request, await db.read(lambda uow: service.get_application(uow, str(id))))
 
 
 @router.put("/{id}", response_model=ApplicationOut, summary="Replace an application's name and comments",
-            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 428)},
+            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ApplicationUpdate))
 async def update_application(request: Request, db: Db, id: Id, versions: IfMatch,
                              body: Annotated[ApplicationUpdate, Depends(json_body(ApplicationUpdate))]):
+    """Replace name and comments (an omitted `comments` becomes null) as a new version.
+
+    `If-Match: "<version>"` writes only if that is still the stored version (412 with
+    `current_version` otherwise, and 412 when the application does not exist); `*` matches any
+    existing version. Without If-Match the last writer wins, unless the service requires it
+    (428). Sending what is stored changes nothing: 200 with the same ETag. 409 when the name is taken.
+    """
     row = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions))
     return _application(request, row)
 
@@ -49,6 +67,10 @@ async def update_application(request: Request, db: Db, id: Id, versions: IfMatch
 @router.delete("/{id}", status_code=204, summary="Delete an application that has no configurations",
                responses={**ERRORS, **problem_responses(404, 409, 412, 428)})
 async def delete_application(db: Db, id: Id, versions: IfMatch):
+    """Delete an application that has no configurations: 204; 409 while it has some.
+
+    Honours `If-Match` as PUT does (412, 428).
+    """
     await db.write(lambda uow: service.delete_application(uow, str(id), versions))
     return Response(status_code=204)
 
@@ -56,6 +78,10 @@ async def delete_application(db: Db, id: Id, versions: IfMatch):
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",
             responses=ERRORS)
 async def list_applications(db: Db, limit: Limit = 100, after: Id | None = None):
+    """Applications in id order, `limit` (1-1000, default 100) at a time.
+
+    When more follow, `Link: <...?limit=N&after=LAST>; rel="next"` names the next page.
+    """
     rows, more = await db.read(lambda uow: service.list_applications(uow, limit, str(after) if after else None))
     headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
     return json_response(ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]),

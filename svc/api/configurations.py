@@ -23,9 +23,15 @@ def configuration(request: Request, row: dict, status_code: int = 200, headers: 
 
 
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
-             responses={**ERRORS, **problem_responses(409, 413)}, openapi_extra=request_body_doc(ConfigurationCreate))
+             responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ConfigurationCreate))
 async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
+    """Create a configuration of an existing application at version 1; its application's
+    version goes up too. Answers 201 with `Location`, `ETag` and `Last-Modified`.
+
+    `Idempotency-Key` works as for applications. 422 when `application_id` names no
+    application, 409 when the name is taken within it, 415 unless the body is JSON.
+    """
     return await write_once(db, request, key, body,
                             lambda uow: service.create_configuration(
                                 uow, str(body.application_id), body.name, body.comments, body.config),
@@ -36,6 +42,9 @@ async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
             responses=ERRORS)
 async def list_configurations(db: Db, application_id: Id | None = None,
                               limit: Limit = 100, after: Id | None = None):
+    """Configurations in id order, of one application (`application_id`) or all, `limit`
+    (1-1000, default 100) at a time, with `Link: rel="next"` while more follow.
+    """
     owner = str(application_id) if application_id else None
     rows, more = await db.read(lambda uow: service.list_configurations(uow, owner, limit, str(after) if after else None))
     headers = {}
@@ -48,14 +57,23 @@ async def list_configurations(db: Db, application_id: Id | None = None,
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
 async def get_configuration(request: Request, db: Db, id: Id):
+    """The configuration with `ETag` and `Last-Modified`; 304 when `If-None-Match` names the
+    current ETag (or `*`); 404 when no configuration has this id.
+    """
     return configuration(request, await db.read(lambda uow: service.get_configuration(uow, str(id))))
 
 
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
-            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 428)},
+            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ConfigurationUpdate))
 async def update_configuration(request: Request, db: Db, id: Id, versions: IfMatch,
                                body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
+    """Replace name, comments and config as a new version, with its revision in the history.
+
+    `application_id` may be sent but never changed (422). `If-Match` as for applications
+    (412 with `current_version`, 428 when required). Sending what is stored changes nothing:
+    200 with the same ETag, no new revision.
+    """
     application_id = str(body.application_id) if body.application_id else None
     row = await db.write(lambda uow: service.update_configuration(
         uow, str(id), application_id, body.name, body.comments, body.config, versions))
@@ -65,5 +83,8 @@ async def update_configuration(request: Request, db: Db, id: Id, versions: IfMat
 @router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
                responses={**ERRORS, **problem_responses(404, 412, 428)})
 async def delete_configuration(db: Db, id: Id, versions: IfMatch):
+    """Delete a configuration: 204. Its history stays (the deletion is a revision of its own)
+    and a restore brings it back. Honours `If-Match` (412, 428).
+    """
     await db.write(lambda uow: service.delete_configuration(uow, str(id), versions))
     return Response(status_code=204)

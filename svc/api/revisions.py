@@ -20,6 +20,10 @@ Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
             responses=ERRORS)
 async def list_revisions(db: Db, id: Id, limit: Limit = 100,
                          after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
+    """The configuration's revisions, newest first, `limit` at a time; `after` is a version
+    (the page starts below it), `Link: rel="next"` while older ones follow. History outlives a
+    delete. 404 when the configuration never existed.
+    """
     rows, more = await db.read(lambda uow: service.list_revisions(uow, str(id), limit, after))
     headers = {"Link": next_link(f"{PREFIX}/{id}/revisions", limit, rows[-1]["version"])} if more else {}
     return json_response(RevisionList.model_construct([RevisionOut.model_construct(**row) for row in rows]),
@@ -29,6 +33,9 @@ async def list_revisions(db: Db, id: Id, limit: Limit = 100,
 @router.get("/{id}/revisions/{version}", response_model=RevisionOut, summary="One revision, whole",
             responses={**ERRORS, 304: {"description": "Not Modified (If-None-Match)"}})
 async def get_revision(request: Request, db: Db, id: Id, version: Version):
+    """One revision, whole: the name, comments and config that version held, and what
+    changed it. `ETag` is its version; 304 on a matching `If-None-Match`.
+    """
     row = await db.read(lambda uow: service.get_revision(uow, str(id), version))
     return representation(request, RevisionOut.model_construct(**row), row["version"], row["changed_at"])
 
@@ -36,4 +43,9 @@ async def get_revision(request: Request, db: Db, id: Id, version: Version):
 @router.post("/{id}/revisions/{version}/restore", response_model=ConfigurationOut, summary="Make a revision current again",
              responses={**ERRORS, **problem_responses(409, 412, 428)})
 async def restore_revision(request: Request, db: Db, id: Id, version: Version, versions: IfMatch):
+    """Make the revision's name, comments and config current again, as a new version (200,
+    the configuration). A deleted configuration comes back under its id; If-Match then compares
+    with its last revision's version. 409 when its name was taken meanwhile or its application
+    is gone; 412 / 428 as for PUT.
+    """
     return configuration(request, await db.write(lambda uow: service.restore_revision(uow, str(id), version, versions)))

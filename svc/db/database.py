@@ -80,7 +80,12 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     try:
         yield Database(pool, executor, settings.queue_wait_seconds, Handoff(asyncio.get_running_loop()), watchdog)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        if watchdog:
-            watchdog.close()
-        pool.closeall()
+        # Waiting for running jobs blocks: off the event loop, which still serves the others.
+        await asyncio.to_thread(_close, executor, watchdog, pool)
+
+
+def _close(executor: ThreadPoolExecutor, watchdog: Watchdog | None, pool: ConnectionPool) -> None:
+    executor.shutdown(wait=True, cancel_futures=True)
+    if watchdog:
+        watchdog.close()
+    pool.closeall()

@@ -102,3 +102,22 @@ async def test_a_started_job_finishes_even_when_its_caller_is_cancelled(settings
         with pytest.raises(asyncio.CancelledError):
             await task
     assert finished.is_set()
+
+
+async def test_closing_waits_for_running_jobs_off_the_event_loop(settings):
+    """Item 19: the loop keeps turning while the executor finishes a running job."""
+    ticks = []
+
+    async def tick():
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    async with open_database(settings) as database:
+        job = asyncio.ensure_future(database.read(lambda uow: time.sleep(0.4)))
+        await asyncio.sleep(0.05)
+        ticker = asyncio.ensure_future(tick())
+    ticker.cancel()
+    await asyncio.gather(job, return_exceptions=True)
+    gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:])]
+    assert len(ticks) > 10 and max(gaps) < 0.2

@@ -113,9 +113,9 @@ def _take_lock(connection, wait_seconds: float, say: Callable[[str], None]) -> N
     started = time.monotonic()
     next_notice = started
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s) AS taken", (LOCK_KEY,))
-            if cursor.fetchone()["taken"]:
+        with connection.cursor(cursor_factory=psycopg2.extensions.cursor) as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+            if cursor.fetchone()[0]:
                 return
         waited = time.monotonic() - started
         if waited >= wait_seconds:

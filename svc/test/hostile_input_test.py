@@ -35,6 +35,13 @@ CASES = {
                                   + b'", "name": "n", "config": {}}', 422),
     "limit out of range": ("GET", f"{APPS}?limit=99999999999999999999999", None, 422),
     "after not a ULID": ("GET", f"{APPS}?after={MARK}", None, 422),
+    "application_id a negative integer": ("POST", CONFIGS, b'{"application_id": -1, "name": "n", "config": {}}', 422),
+    "application_id past 128 bits": ("POST", CONFIGS, b'{"application_id": ' + str(2**128).encode()
+                                     + b', "name": "n", "config": {}}', 422),
+    "application_id zero": ("POST", CONFIGS, b'{"application_id": 0, "name": "n", "config": {}}', 422),
+    "duplicate keys": ("POST", APPS, b'{"name": "n", "name": "' + MARK.encode() + b'"}', 422),
+    "duplicate keys in a config": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config":'
+                                   b' {"k": 1, "k": "' + MARK.encode() + b'"}}', 422),
 }
 
 
@@ -59,3 +66,18 @@ def test_sql_looking_strings_are_stored_and_returned_unchanged(client, text):
     stored = client.get(f"{CONFIGS}/{config['id']}").json()
     assert (stored["name"], stored["config"]) == (text, {text: text})
     assert client.get(APPS).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["password=hunter2", "<img src=x onerror=alert(1)>", "Authorization: x"])
+def test_an_unknown_field_with_a_hostile_name_is_not_echoed(client, name):
+    response = client.post(APPS, json={"name": "n", name: 1})
+    assert response.status_code == 422 and name not in response.text
+    assert response.json()["errors"] == [{"loc": ["body"], "msg": "an unknown field was sent"}]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_write_that_is_not_declared_json_is_415_and_writes_nothing(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post(APPS, content=b'{"name": "cross-origin"}', headers=headers)
+    assert response.status_code == 415 and response.headers["content-type"] == "application/problem+json"
+    assert client.get(APPS).json() == []
