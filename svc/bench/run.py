@@ -81,9 +81,12 @@ def lua_script(scenario: str, ids: dict) -> str:
             '  local body = "{\\"application_id\\": \\"" .. apps[math.random(#apps)] .. "\\", \\"name\\": \\"bench-"'
             ' .. tag .. "-" .. counter .. "\\", \\"config\\": " .. config .. "}"\n'
             '  return wrk.format("POST", "/api/v1/configurations", headers, body)',
+        # A new comment every time: each PUT is a real change (one that changes nothing writes nothing).
         "PUT /api/v1/configurations/{id}":
-            'local pick = configs[math.random(#configs)]\n'
-            '  local body = "{\\"name\\": \\"" .. pick[2] .. "\\", \\"config\\": " .. config .. "}"\n'
+            'counter = counter + 1\n'
+            '  local pick = configs[math.random(#configs)]\n'
+            '  local body = "{\\"name\\": \\"" .. pick[2] .. "\\", \\"comments\\": \\"bench-" .. tag .. "-" .. counter'
+            ' .. "\\", \\"config\\": " .. config .. "}"\n'
             '  return wrk.format("PUT", "/api/v1/configurations/" .. pick[1], headers, body)',
     }
     return (f"apps = {{{apps}}}\nconfigs = {{{configs}}}\nconfig = \"{body}\"\n"
