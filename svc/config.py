@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(1_048_576, ge=1024)
     require_if_match: bool = False
     migration_lock_wait_seconds: float = Field(300, gt=0, le=86400)
+    read_cache_size: int = Field(10_000, ge=0)
+    read_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
 
     @model_validator(mode="after")
     def _executor_fits_pool(self) -> "Settings":

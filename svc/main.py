@@ -4,12 +4,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import applications, configurations, health, revisions
+from api import applications, changes, configurations, health, revisions
 from api.observability import RequestContext
 from api.problems import install_problem_handlers
 from config import Settings, load_settings
 from db import migrations
 from db.database import open_database
+from feed.runtime import open_feed
 from logs import configure_logging, write_out
 
 GIL_SWITCH_INTERVAL_SECONDS = 0.02
@@ -26,6 +27,7 @@ TAGS = [
     {"name": "applications", "description": "Applications: a name, comments, and the ids of their configurations."},
     {"name": "configurations", "description": "Configurations: a JSON object of settings, named within an application."},
     {"name": "revisions", "description": "A configuration's history: every version it had, and restoring one."},
+    {"name": "changes", "description": "The change feed: every committed change by seq, by long-poll or as a stream."},
     {"name": "probes", "description": "Liveness and readiness, for orchestrators and load balancers."},
 ]
 
@@ -41,8 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 10-20% less CPU per database request).
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
         try:
-            async with open_database(settings) as database:
+            async with open_database(settings) as database, open_feed(settings, database) as feed:
                 app.state.database = database
+                app.state.feed = feed
                 yield
         finally:
             write_out()
@@ -58,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(applications.router)
     app.include_router(configurations.router)
     app.include_router(revisions.router)
+    app.include_router(changes.router)
     return app

@@ -38,6 +38,7 @@ def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
         ("PUT", f"{configs}/{{id}}"): {"404", "409", "412", "413", "415", "428"},
         ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"}, ("GET", revisions): {"404"},
         ("GET", f"{revisions}/{{version}}"): {"404"}, ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},
+        ("GET", "/api/v1/changes"): set(), ("GET", "/api/v1/changes/stream"): set(),
     }
     assert set(operations) == set(expected)
     for key, statuses in expected.items():

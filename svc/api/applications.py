@@ -5,9 +5,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
-from api.dependencies import Db
+from api.dependencies import ChangeFeed, Db
+from api.feed_headers import change_seq_header
 from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses
+from api.reads import encoded, read_or_watch
 from api.schemas import (ApplicationCreate, ApplicationList, ApplicationOut, ApplicationSummary, ApplicationUpdate,
                          Id, Limit)
 from services import applications as service
@@ -34,18 +36,23 @@ async def create_application(request: Request, db: Db, key: IdempotencyKey,
     """
     return await write_once(db, request, key, body,
                             lambda uow: service.create_application(uow, body.name, body.comments),
-                            lambda row: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"}))
+                            lambda row, seq: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
 
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_application(request: Request, db: Db, id: Id):
+async def get_application(request: Request, db: Db, feed: ChangeFeed, id: Id):
     """The application with the ids of its configurations, `ETag` and `Last-Modified`.
 
     `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
     application has this id.
     """
-    return _application(request, await db.read(lambda uow: service.get_application(uow, str(id))))
+    key = str(id)
+    return await read_or_watch(
+        request, feed, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
+        lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"]),
+        lambda change: change["application_id"] == key and (
+            change["configuration_id"] is None or change["change"] != "update"))
 
 
 @router.put("/{id}", response_model=ApplicationOut, summary="Replace an application's name and comments",
@@ -60,8 +67,8 @@ async def update_application(request: Request, db: Db, id: Id, versions: IfMatch
     existing version. Without If-Match the last writer wins, unless the service requires it
     (428). Sending what is stored changes nothing: 200 with the same ETag. 409 when the name is taken.
     """
-    row = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions))
-    return _application(request, row)
+    written = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions))
+    return _application(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an application that has no configurations",
@@ -71,8 +78,8 @@ async def delete_application(db: Db, id: Id, versions: IfMatch):
 
     Honours `If-Match` as PUT does (412, 428).
     """
-    await db.write(lambda uow: service.delete_application(uow, str(id), versions))
-    return Response(status_code=204)
+    written = await db.write(lambda uow: service.delete_application(uow, str(id), versions))
+    return Response(status_code=204, headers=change_seq_header(written.seq))
 
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",

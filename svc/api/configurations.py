@@ -5,9 +5,11 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
-from api.dependencies import Db
+from api.dependencies import ChangeFeed, Db
+from api.feed_headers import change_seq_header
 from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses
+from api.reads import encoded, read_or_watch
 from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
 from services import configurations as service
 
@@ -35,7 +37,7 @@ async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
     return await write_once(db, request, key, body,
                             lambda uow: service.create_configuration(
                                 uow, str(body.application_id), body.name, body.comments, body.config),
-                            lambda row: configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}"}))
+                            lambda row, seq: configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
 
 
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
@@ -56,11 +58,15 @@ async def list_configurations(db: Db, application_id: Id | None = None,
 
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_configuration(request: Request, db: Db, id: Id):
+async def get_configuration(request: Request, db: Db, feed: ChangeFeed, id: Id):
     """The configuration with `ETag` and `Last-Modified`; 304 when `If-None-Match` names the
     current ETag (or `*`); 404 when no configuration has this id.
     """
-    return configuration(request, await db.read(lambda uow: service.get_configuration(uow, str(id))))
+    key = str(id)
+    return await read_or_watch(
+        request, feed, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
+        lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"]),
+        lambda change: change["configuration_id"] == key)
 
 
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
@@ -75,9 +81,9 @@ async def update_configuration(request: Request, db: Db, id: Id, versions: IfMat
     200 with the same ETag, no new revision.
     """
     application_id = str(body.application_id) if body.application_id else None
-    row = await db.write(lambda uow: service.update_configuration(
+    written = await db.write(lambda uow: service.update_configuration(
         uow, str(id), application_id, body.name, body.comments, body.config, versions))
-    return configuration(request, row)
+    return configuration(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
@@ -86,5 +92,5 @@ async def delete_configuration(db: Db, id: Id, versions: IfMatch):
     """Delete a configuration: 204. Its history stays (the deletion is a revision of its own)
     and a restore brings it back. Honours `If-Match` (412, 428).
     """
-    await db.write(lambda uow: service.delete_configuration(uow, str(id), versions))
-    return Response(status_code=204)
+    written = await db.write(lambda uow: service.delete_configuration(uow, str(id), versions))
+    return Response(status_code=204, headers=change_seq_header(written.seq))

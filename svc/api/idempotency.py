@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from api.bodies import JSON
+from api.feed_headers import change_seq_header
 from db.database import Database
 from services import idempotency
 from services.contracts import StoredAnswer, UnitOfWork
@@ -34,19 +35,27 @@ def fingerprint(method: str, path: str, body: BaseModel) -> str:
 
 
 async def write_once(db: Database, request: Request, key: str | None, body: BaseModel,
-                     use_case: Callable[[UnitOfWork], T], respond: Callable[[T], Response]) -> Response:
-    """Run the write and answer with `respond`; under a key, a retry gets the stored answer."""
+                     use_case: Callable[[UnitOfWork], T], respond: Callable[[T, dict], Response]) -> Response:
+    """Run the write and answer with `respond(result, Change-Seq header)`; under a key, a
+    retry gets the stored answer (its Change-Seq included)."""
     if key is None:
-        return respond(await db.write(use_case))
+        written = await db.write(use_case)
+        return respond(written.result, change_seq_header(written.seq))
+
+    def respond_in(uow: UnitOfWork) -> StoredAnswer:
+        result = use_case(uow)
+        return _stored(respond(result, change_seq_header(uow.changes.recorded[-1]["seq"])))
 
     def write(uow: UnitOfWork) -> tuple[StoredAnswer, bool]:
-        return idempotency.once(uow, key, fingerprint(request.method, request.url.path, body), lambda: _stored(respond(use_case(uow))))
+        return idempotency.once(uow, key, fingerprint(request.method, request.url.path, body),
+                                lambda: respond_in(uow))
 
-    answer, replayed = await db.write(write)
+    answer, replayed = (await db.write(write)).result
     headers = {**answer["headers"], "Idempotent-Replayed": "true"} if replayed else answer["headers"]
     return Response(answer["body"], status_code=answer["status"], headers=headers, media_type=JSON)
 
 
 def _stored(response: Response) -> StoredAnswer:
-    kept = {name: value for name, value in response.headers.items() if name in ("location", "etag", "last-modified")}
+    kept = {name: value for name, value in response.headers.items()
+            if name in ("location", "etag", "last-modified", "change-seq")}
     return {"status": response.status_code, "headers": kept, "body": response.body.decode()}

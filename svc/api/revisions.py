@@ -7,6 +7,7 @@ from api.bodies import json_response, next_link
 from api.conditional import IfMatch, representation
 from api.configurations import PREFIX, configuration
 from api.dependencies import Db
+from api.feed_headers import change_seq_header
 from api.problems import problem_responses
 from api.schemas import ConfigurationOut, Id, Limit, RevisionList, RevisionOut
 from services import configurations as service
@@ -48,4 +49,5 @@ async def restore_revision(request: Request, db: Db, id: Id, version: Version, v
     with its last revision's version. 409 when its name was taken meanwhile or its application
     is gone; 412 / 428 as for PUT.
     """
-    return configuration(request, await db.write(lambda uow: service.restore_revision(uow, str(id), version, versions)))
+    written = await db.write(lambda uow: service.restore_revision(uow, str(id), version, versions))
+    return configuration(request, written.result, headers=change_seq_header(written.seq))

@@ -157,6 +157,22 @@ class RevisionList(RootModel[list[RevisionOut]]):
     pass
 
 
+class ChangeOut(BaseModel):
+    """One committed change: what it named, and the version it made (a delete's is the last + 1)."""
+
+    seq: int
+    application_id: str = Field(pattern=ULID_PATTERN)
+    configuration_id: str | None = Field(default=None, pattern=ULID_PATTERN)
+    change: Literal["create", "update", "delete", "restore"]
+    version: int
+    changed_at: datetime
+
+
+class ChangeList(BaseModel):
+    changes: list[ChangeOut]
+    last_seq: int
+
+
 class ValidationFailure(BaseModel):
     loc: list[str]
     msg: str

@@ -2,8 +2,8 @@
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import AsyncIterator, Callable, TypeVar
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Callable, Generic, TypeVar
 
 from config import Settings
 from db.handoff import Handoff
@@ -16,6 +16,19 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Written(Generic[T]):
+    """What a write returned, and the changes it committed (feed rows, in seq order)."""
+
+    result: T
+    changes: list[dict]
+
+    @property
+    def seq(self) -> int | None:
+        """The seq of its last change; None when it changed nothing."""
+        return self.changes[-1]["seq"] if self.changes else None
+
+
+@dataclass
 class Database:
     """A pool of connections and the executor whose threads borrow them.
 
@@ -29,16 +42,24 @@ class Database:
     queue_wait_seconds: float
     handoff: Handoff
     watchdog: Watchdog | None = None
+    # Called on the event loop with the changes of each committed write, before its caller
+    # resumes: the worker's cache and waiters learn of its own writes first (read-your-writes).
+    on_commit: list[Callable[[list[dict]], None]] = field(default_factory=list)
 
     async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
         """Run a use case that only reads, each statement on its own (autocommit, no transaction)."""
-        return await self._run(use_case, True)
+        result, _ = await self._run(use_case, True)
+        return result
 
-    async def write(self, use_case: Callable[[UnitOfWork], T]) -> T:
+    async def write(self, use_case: Callable[[UnitOfWork], T]) -> Written[T]:
         """Run a use case in one transaction: committed when it returns, rolled back when it raises."""
-        return await self._run(use_case, False)
+        result, changes = await self._run(use_case, False)
+        if changes:
+            for observer in self.on_commit:
+                observer(changes)
+        return Written(result, changes)
 
-    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool) -> T:
+    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool) -> tuple[T, list[dict]]:
         """503 if the job does not start within the queue wait.
 
         Only a job that has not started is given up, so a write that began is never

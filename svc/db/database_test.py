@@ -26,7 +26,7 @@ async def test_a_use_case_runs_in_one_unit_of_work_on_an_executor_thread(setting
             applications.create_application(uow, "billing", None)
             return threading.current_thread().name, uow.applications.list(10, None)[0]["name"]
 
-        thread, name = await database.write(use_case)
+        thread, name = (await database.write(use_case)).result
         assert await database.read(lambda uow: count(uow, "applications")) == 1
     assert thread.startswith("db") and thread != threading.current_thread().name
     assert name == "billing"
@@ -47,7 +47,7 @@ async def test_write_commits_when_the_use_case_returns_and_rolls_back_when_it_ra
 
 async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_of_the_first(settings):
     async with open_database(settings) as database:
-        app = await database.write(lambda uow: applications.create_application(uow, "billing", None))
+        app = (await database.write(lambda uow: applications.create_application(uow, "billing", None))).result
 
         def compose(uow, second_name):
             configurations.create_configuration(uow, app["id"], "first", None, {"a": 1})
@@ -64,7 +64,7 @@ async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_
 async def test_a_read_runs_without_a_transaction_and_cannot_commit(settings):
     async with open_database(settings) as database:
         assert await database.read(lambda uow: uow.connection.autocommit)
-        assert not await database.write(lambda uow: uow.connection.autocommit)
+        assert not (await database.write(lambda uow: uow.connection.autocommit)).result
         with pytest.raises(RuntimeError):
             await database.read(lambda uow: uow.commit())
 

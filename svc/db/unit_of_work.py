@@ -10,6 +10,7 @@ from psycopg2.pool import PoolError
 
 from errors import OutcomeUnknown, Unavailable
 from repositories.applications import ApplicationRepository
+from repositories.changes import ChangeRepository
 from repositories.configurations import ConfigurationRepository
 from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
@@ -64,6 +65,7 @@ class UnitOfWork:
         self._committed = False
         self.applications = ApplicationRepository(self.connection, renew)
         self.configurations = ConfigurationRepository(self.connection, renew)
+        self.changes = ChangeRepository(self.connection, renew)
         self.idempotency = IdempotencyRepository(self.connection, renew)
         self.migrations = MigrationRepository(self.connection, renew)
         return self
@@ -106,8 +108,10 @@ class UnitOfWork:
             raise Unavailable("the database did not complete the request") from None
 
 
-def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool, attempts: int) -> T:
-    """Run a use case in a unit of work of its own and commit it unless it raised (or reads only).
+def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool,
+                        attempts: int) -> tuple[T, list[dict]]:
+    """Run a use case in a unit of work of its own and commit it unless it raised (or reads only);
+    return its result and the changes it recorded (committed now).
 
     Runs it again when nothing of the attempt can have been committed: on a pooled
     connection found dead (a database restart leaves every one so), up to `attempts`
@@ -121,7 +125,7 @@ def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], rea
                 result = use_case(uow)
                 if not read_only:
                     uow.commit()
-                return result
+                return result, uow.changes.recorded
         except StaleConnection:
             stale += 1
             if stale >= attempts:

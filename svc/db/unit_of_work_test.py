@@ -106,7 +106,7 @@ async def test_more_concurrent_units_of_work_than_connections_all_complete(datab
 
     async with open_database(settings) as database:
         done = await asyncio.gather(*(database.write(lambda uow, n=n: work(uow, n)) for n in range(16)))
-    assert sorted(done) == list(range(16))
+    assert sorted(written.result for written in done) == list(range(16))
     assert count(settings, "applications") == 16
 
 
@@ -126,7 +126,7 @@ def test_stale_connections_are_replaced_and_the_use_case_runs_once_more(pool, se
         return "done"
 
     kill_sessions(database_name(settings))
-    assert run_in_unit_of_work(pool, None, use_case, False, attempts=settings.pool_size + 1) == "done"
+    assert run_in_unit_of_work(pool, None, use_case, False, attempts=settings.pool_size + 1) == ("done", [])
     # Every pooled connection was dead; each failed before writing, then a fresh one worked.
     assert len(attempts) == settings.pool_size + 1
     assert count(settings, "applications") == 1
@@ -174,7 +174,7 @@ def test_a_deadlock_before_the_commit_runs_the_unit_of_work_again(pool, settings
         runs = [executor.submit(run_in_unit_of_work, pool, None, lambda uow, n=n, a=a, b=b: lock_both(uow, n, a, b),
                                 False, 1) for n, a, b in (("forward", APP_ID, CONFIG_ID),
                                                           ("backward", CONFIG_ID, APP_ID))]
-        assert sorted(run.result(timeout=10) for run in runs) == ["backward", "forward"]
+        assert sorted(run.result(timeout=10)[0] for run in runs) == ["backward", "forward"]
     assert sorted(attempts.values()) == [1, 2]  # the deadlock's victim ran once more
 
 

@@ -64,13 +64,13 @@ class ApplicationRepository(Repository):
                 f"SELECT {CONFIGURATION_IDS} FROM applications WHERE id = %s", (id,))["configuration_ids"]
         return row
 
-    def delete(self, id: str, versions=None) -> bool:
-        """Delete an application without configurations; False when missing or at another version."""
-        row = self._fetch_one(
-            f"DELETE FROM applications WHERE id = %(id)s AND {VERSION_MATCHES} RETURNING id",
+    def delete(self, id: str, versions=None) -> dict | None:
+        """Delete an application without configurations; its id and the deletion's version
+        (the last one + 1), or None when missing or at another version."""
+        return self._fetch_one(
+            f"DELETE FROM applications WHERE id = %(id)s AND {VERSION_MATCHES} RETURNING id, version + 1 AS version",
             {"id": id, "versions": versions_param(versions)},
         )
-        return row is not None
 
     def list(self, limit: int, after: str | None) -> list[dict]:
         """Up to `limit` applications in id order, starting after the id `after`."""

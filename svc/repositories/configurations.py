@@ -74,9 +74,9 @@ class ConfigurationRepository(Repository):
              "versions": versions_param(versions)},
         )
 
-    def delete(self, id: str, versions=None) -> bool:
-        """Delete a configuration, recording the deletion as its next version; False when
-        missing or at another version.
+    def delete(self, id: str, versions=None) -> dict | None:
+        """Delete a configuration, recording the deletion as its next version: that revision's
+        id, application_id, version and changed_at, or None when missing or at another version.
 
         Its application's row is locked first, in a statement of its own (the order of a
         statement's CTEs is not defined), as deleting the application locks it before the
@@ -86,18 +86,17 @@ class ConfigurationRepository(Repository):
             "SELECT a.id FROM applications a JOIN configurations c ON c.application_id = a.id"
             " WHERE c.id = %s FOR NO KEY UPDATE OF a", (id,))
         if owner is None:
-            return False
-        row = self._fetch_one(
+            return None
+        return self._fetch_one(
             f"WITH deleted AS (DELETE FROM configurations WHERE id = %(id)s AND {VERSION_MATCHES}"
             f" RETURNING {COLUMNS}),"
             " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config,"
             " GREATEST(clock_timestamp(), updated_at) AS changed_at FROM deleted),"
             f" revision AS ({_record('delete', 'gone', 'changed_at')}),"
             f" application AS ({_bump_application('deleted')})"
-            " SELECT id FROM deleted",
+            " SELECT id, application_id, version, changed_at FROM gone",
             {"id": id, "versions": versions_param(versions)},
         )
-        return row is not None
 
     def revisions(self, id: str, limit: int, before: int | None) -> list[dict]:
         """Up to `limit` revisions, newest first, older than version `before`."""

@@ -6,7 +6,9 @@ from services.paging import page
 
 
 def create_application(uow: UnitOfWork, name: str, comments: str | None) -> ApplicationWithConfigurations:
-    return uow.applications.add(new_id(), name, comments)
+    row = uow.applications.add(new_id(), name, comments)
+    uow.changes.record(row["id"], None, "create", row["version"], row["updated_at"])
+    return row
 
 
 def get_application(uow: UnitOfWork, id: str) -> ApplicationWithConfigurations:
@@ -24,6 +26,7 @@ def update_application(uow: UnitOfWork, id: str, name: str, comments: str | None
     """
     row = uow.applications.update(id, name, comments, versions)
     if row is not None:
+        uow.changes.record(id, None, "update", row["version"], row["updated_at"])
         return row
     current = uow.applications.get(id)
     if current is not None and version_matches(versions, current["version"]) and \
@@ -34,8 +37,10 @@ def update_application(uow: UnitOfWork, id: str, name: str, comments: str | None
 
 def delete_application(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
     """Delete an application that has no configurations (Conflict otherwise)."""
-    if not uow.applications.delete(id, versions):
+    deleted = uow.applications.delete(id, versions)
+    if deleted is None:
         raise not_found_or_stale("application", uow.applications.version_of(id), versions is not None)
+    uow.changes.record(id, None, "delete", deleted["version"])
 
 
 def list_applications(uow: UnitOfWork, limit: int, after: str | None) -> tuple[list[ApplicationRow], bool]:

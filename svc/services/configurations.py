@@ -10,7 +10,8 @@ from services.paging import page
 def create_configuration(uow: UnitOfWork, application_id: str, name: str, comments: str | None,
                          config: dict[str, Any]) -> ConfigurationRow:
     """The database's foreign key decides whether the application exists (no check-then-insert)."""
-    return uow.configurations.add(new_id(), application_id, name, comments, config)
+    row = uow.configurations.add(new_id(), application_id, name, comments, config)
+    return _recorded(uow, "create", row)
 
 
 def get_configuration(uow: UnitOfWork, id: str) -> ConfigurationRow:
@@ -33,20 +34,23 @@ def update_configuration(uow: UnitOfWork, id: str, application_id: str | None, n
     Sending what is stored changes nothing: no new version, no revision, the current one back.
     """
     row = uow.configurations.update(id, name, comments, config, versions)
-    if row is None:
+    changed = row is not None
+    if not changed:
         row = uow.configurations.get(id)
         if row is None or not version_matches(versions, row["version"]) or \
                 (row["name"], row["comments"], row["config"]) != (name, comments, config):
             raise not_found_or_stale("configuration", row and row["version"], versions is not None)
     if application_id is not None and row["application_id"] != application_id:
         raise InvalidReference("application_id cannot change", "application_id")
-    return row
+    return _recorded(uow, "update", row) if changed else row
 
 
 def delete_configuration(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
     """Delete a configuration; its history stays, and it can be restored."""
-    if not uow.configurations.delete(id, versions):
+    deleted = uow.configurations.delete(id, versions)
+    if deleted is None:
         raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
+    uow.changes.record(deleted["application_id"], id, "delete", deleted["version"], deleted["changed_at"])
 
 
 def list_revisions(uow: UnitOfWork, id: str, limit: int, before: int | None) -> tuple[list[RevisionRow], bool]:
@@ -79,8 +83,14 @@ def restore_revision(uow: UnitOfWork, id: str, version: int, versions: Versions 
         row = uow.configurations.restore_existing(id, version, versions)
         if row is None:
             raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
-        return row
+        return _recorded(uow, "restore", row)
     latest = uow.configurations.latest_version(id)
     if not version_matches(versions, latest):
         raise StaleVersion("configuration", latest)
-    return uow.configurations.restore_deleted(id, version)
+    return _recorded(uow, "restore", uow.configurations.restore_deleted(id, version))
+
+
+def _recorded(uow: UnitOfWork, change: str, row: ConfigurationRow) -> ConfigurationRow:
+    """Record a configuration's change in the feed (one row, though its application's version may move too)."""
+    uow.changes.record(row["application_id"], row["id"], change, row["version"], row["updated_at"])
+    return row

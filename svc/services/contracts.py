@@ -51,6 +51,26 @@ class StoredAnswer(TypedDict):
     body: str
 
 
+class ChangeRow(TypedDict):
+    """One committed change, as the feed reports it."""
+
+    seq: int
+    application_id: str
+    configuration_id: str | None
+    change: str
+    version: int
+    changed_at: datetime
+
+
+class Deleted(TypedDict, total=False):
+    """What a delete leaves to report: the deletion's version (the last one + 1)."""
+
+    id: str
+    application_id: str
+    version: int
+    changed_at: datetime
+
+
 class AppliedMigration(TypedDict):
     name: str
     checksum: str
@@ -86,7 +106,7 @@ class Applications(Protocol):
     def update(self, id: str, name: str, comments: str | None,
                versions: Versions = None) -> ApplicationWithConfigurations | None: ...
 
-    def delete(self, id: str, versions: Versions = None) -> bool: ...
+    def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
     def list(self, limit: int, after: str | None) -> list[ApplicationRow]: ...
 
@@ -102,7 +122,7 @@ class Configurations(Protocol):
     def update(self, id: str, name: str, comments: str | None, config: dict[str, Any],
                versions: Versions = None) -> ConfigurationRow | None: ...
 
-    def delete(self, id: str, versions: Versions = None) -> bool: ...
+    def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
     def list(self, application_id: str | None, limit: int, after: str | None) -> list[ConfigurationRow]: ...
 
@@ -115,6 +135,17 @@ class Configurations(Protocol):
     def restore_existing(self, id: str, version: int, versions: Versions = None) -> ConfigurationRow | None: ...
 
     def restore_deleted(self, id: str, version: int) -> ConfigurationRow: ...
+
+
+class Changes(Protocol):
+    recorded: list[ChangeRow]
+
+    def record(self, application_id: str, configuration_id: str | None, change: str, version: int,
+               changed_at: datetime | None = None) -> ChangeRow: ...
+
+    def since(self, after: int, upto: int, application_id: str | None, limit: int) -> list[ChangeRow]: ...
+
+    def head(self) -> int: ...
 
 
 class Idempotency(Protocol):
@@ -134,5 +165,6 @@ class UnitOfWork(Protocol):
 
     applications: Applications
     configurations: Configurations
+    changes: Changes
     idempotency: Idempotency
     migrations: Migrations

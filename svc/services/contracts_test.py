@@ -9,6 +9,7 @@ from db.pool import create_pool
 from db.unit_of_work import UnitOfWork
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from repositories.changes import ChangeRepository
 from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
 from services import contracts
@@ -17,6 +18,7 @@ from test import fakes
 IMPLEMENTATIONS = [
     (contracts.Applications, ApplicationRepository), (contracts.Applications, fakes.FakeApplications),
     (contracts.Configurations, ConfigurationRepository), (contracts.Configurations, fakes.FakeConfigurations),
+    (contracts.Changes, ChangeRepository), (contracts.Changes, fakes.FakeChanges),
     (contracts.Idempotency, IdempotencyRepository), (contracts.Idempotency, fakes.FakeIdempotency),
     (contracts.Migrations, MigrationRepository), (contracts.Migrations, fakes.FakeMigrations),
 ]
@@ -31,7 +33,7 @@ def gaps(protocol: type, implementation: type) -> list[str]:
     """What `implementation` lacks of `protocol`, or declares differently."""
     found = []
     for name in sorted(typing.get_protocol_members(protocol)):
-        declared = getattr(protocol, name)
+        declared = getattr(protocol, name, None)  # an attribute (annotation only) is checked on instances
         if not callable(declared):
             continue
         if not hasattr(implementation, name):

@@ -53,11 +53,10 @@ class FakeApplications:
 
     def delete(self, id, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
-            return False
+            return None
         if any(c["application_id"] == id for c in self.configurations.values()):
             raise Conflict("the application still has configurations; delete them first")
-        del self.rows[id]
-        return True
+        return {"id": id, "version": self.rows.pop(id)["version"] + 1}
 
     def list(self, limit, after):
         return [dict(self.rows[id]) for id in sorted(self.rows) if id > (after or "")][:limit]
@@ -121,11 +120,12 @@ class FakeConfigurations:
 
     def delete(self, id, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
-            return False
+            return None
         row = self.rows.pop(id)
         self._record("delete", {**row, "version": row["version"] + 1})
         self._bump_application(row["application_id"])
-        return True
+        revision = self.history[(id, row["version"] + 1)]
+        return {key: revision[key] for key in ("application_id", "version", "changed_at")} | {"id": id}
 
     def revisions(self, id, limit, before):
         versions = sorted((v for (key, v) in self.history if key == id and v < (before or 2**31 - 1)), reverse=True)
@@ -156,6 +156,26 @@ class FakeConfigurations:
         self._record("restore", self.rows[id])
         self._bump_application(source["application_id"])
         return dict(self.rows[id])
+
+
+class FakeChanges:
+    def __init__(self, tables: dict):
+        self.rows = tables["changes"]
+        self.recorded = []
+
+    def record(self, application_id, configuration_id, change, version, changed_at=None):
+        row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
+               "change": change, "version": version, "changed_at": changed_at or _now()}
+        self.rows.append(row)
+        self.recorded.append(row)
+        return row
+
+    def since(self, after, upto, application_id, limit):
+        return [dict(r) for r in self.rows
+                if after < r["seq"] <= upto and application_id in (None, r["application_id"])][:limit]
+
+    def head(self):
+        return len(self.rows)
 
 
 class FakeIdempotency:
@@ -190,6 +210,7 @@ class FakeUnitOfWork:
         self.tables = tables
         self.applications = FakeApplications(tables)
         self.configurations = FakeConfigurations(tables)
+        self.changes = FakeChanges(tables)
         self.idempotency = FakeIdempotency(tables)
         self.migrations = FakeMigrations(tables)
 
@@ -199,7 +220,7 @@ class FakeDatabase:
     returns, `read` never commits. What was committed is in `committed`."""
 
     def __init__(self):
-        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "idempotency": {},
+        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "changes": [], "idempotency": {},
                           "migrations": {}}
         self.commits = 0
 

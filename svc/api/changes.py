@@ -1,0 +1,138 @@
+"""/api/v1/changes: the change feed, by long-poll and as a server-sent event stream."""
+import asyncio
+import json
+from typing import Annotated, AsyncIterator
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from api.bodies import json_response, next_link
+from api.dependencies import ChangeFeed, Db
+from api.problems import problem_responses
+from api.schemas import ChangeList, ChangeOut, Id, Limit
+from db.database import Database
+from feed.runtime import Feed
+
+PREFIX = "/api/v1/changes"
+router = APIRouter(prefix=PREFIX, tags=["changes"])
+MAX_WAIT_SECONDS = 60
+RECHECK_SECONDS = 1.0  # a held request also looks at the table this often (the listener may be down)
+HEARTBEAT_SECONDS = 15.0
+STREAM_PAGE = 500
+Seq = Annotated[int, Query(ge=0, le=2**62)]
+
+
+def _matching(application_id: str | None):
+    return lambda change: application_id is None or change["application_id"] == application_id
+
+
+async def _page(db: Database, feed: Feed, after: int, application_id: str | None,
+                limit: int) -> tuple[list[dict], int, bool]:
+    """Matching changes after `after`, the last_seq to follow, and whether more follow.
+
+    Only changes this worker has applied are reported (its cache reflects them); with the
+    listener down, the table's head bounds them instead (the cache is off then).
+    """
+    upto = feed.hub.seen if feed.hub.listening else await db.read(lambda uow: uow.changes.head())
+    if after >= upto:
+        return [], max(after, upto), False
+    predicate = _matching(application_id)
+    items = feed.hub.changes_after(after, predicate, limit + 1)
+    if items is None:
+        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1))
+    if len(items) > limit:
+        return items[:limit], items[limit - 1]["seq"], True
+    return items, upto, False
+
+
+async def _head(db: Database) -> int:
+    return await db.read(lambda uow: uow.changes.head())
+
+
+@router.get("", response_model=ChangeList, summary="Changes after a seq, held until one comes (long-poll)",
+            responses=problem_responses(422, 503))
+async def list_changes(db: Db, feed: ChangeFeed, after: Seq = 0, application_id: Id | None = None,
+                       limit: Limit = 100, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0):
+    """Committed changes with seq above `after`, ascending (of one application with
+    `application_id`), and `last_seq`: follow with `after=last_seq` and nothing is ever missed
+    or repeated. With `wait` (seconds, up to 60) and nothing new, the request is held until a
+    matching change commits or `wait` passes (then 200 with no changes). An `after` above the
+    newest seq (a restored database) answers at once with no changes and the real `last_seq`.
+    `Link: rel="next"` while more follow.
+    """
+    owner = str(application_id) if application_id else None
+    items, last_seq, more = await _page(db, feed, after, owner, limit)
+    if not items and after > feed.hub.seen and after > (head := await _head(db)):
+        items, last_seq, wait = [], head, 0  # a restored database: the client starts over
+    if not items and wait > 0:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while not items and (remaining := deadline - loop.time()) > 0:
+            await feed.hub.wait(last_seq, _matching(owner), min(remaining, RECHECK_SECONDS))
+            items, last_seq, more = await _page(db, feed, last_seq, owner, limit)
+    headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
+    return json_response(ChangeList.model_construct(
+        changes=[ChangeOut.model_construct(**item) for item in items], last_seq=last_seq), headers=headers)
+
+
+@router.get("/stream", summary="Every change as a server-sent event",
+            responses={200: {"content": {"text/event-stream": {}}}, **problem_responses(422, 503)})
+async def stream_changes(request: Request, db: Db, feed: ChangeFeed, after: Seq = 0,
+                         application_id: Id | None = None):
+    """`text/event-stream`: each change as `id: <seq>`, `event: change`, `data: <the item>`.
+    `Last-Event-ID` resumes after that seq (it wins over `after`). A comment every 15 s keeps
+    proxies from closing the stream. An `after` above the newest seq sends one `event: reset`
+    with `{"last_seq": M}` and ends the stream: start over.
+    """
+    resume = request.headers.get("last-event-id", "")
+    start = int(resume) if resume.isascii() and resume.isdigit() and len(resume) < 19 else after
+    owner = str(application_id) if application_id else None
+    head = await _head(db)
+    return StreamingResponse(_events(db, feed, start, owner, head), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def _events(db: Database, feed: Feed, sent: int, application_id: str | None, head: int) -> AsyncIterator[str]:
+    if sent > head:
+        yield f'event: reset\ndata: {json.dumps({"last_seq": head})}\n\n'
+        return
+    queue = feed.hub.subscribe()  # first: what is applied from here on arrives in the queue
+    predicate = _matching(application_id)
+    try:
+        while True:  # the backlog, from memory or the table
+            items, last_seq, more = await _page(db, feed, sent, application_id, STREAM_PAGE)
+            for item in items:
+                yield _event(item)
+            sent = last_seq
+            if not more:
+                break
+        loop = asyncio.get_running_loop()
+        quiet_since = loop.time()
+        while True:
+            try:
+                batch = await asyncio.wait_for(queue.get(), RECHECK_SECONDS)
+            except TimeoutError:
+                batch = []
+                if not feed.hub.listening:  # nothing arrives by the queue then: read the table
+                    batch, last_seq, _ = await _page(db, feed, sent, application_id, STREAM_PAGE)
+                    if not batch:
+                        sent = max(sent, last_seq)
+            if batch is None:
+                return  # this stream fell too far behind: the client resumes with Last-Event-ID
+            events = [item for item in batch if item["seq"] > sent and predicate(item)]
+            for item in events:
+                yield _event(item)
+                sent = item["seq"]
+            if batch:
+                sent = max(sent, batch[-1]["seq"])
+            if events:
+                quiet_since = loop.time()
+            elif loop.time() - quiet_since >= HEARTBEAT_SECONDS:
+                yield ": keep-alive\n\n"
+                quiet_since = loop.time()
+    finally:
+        feed.hub.unsubscribe(queue)
+
+
+def _event(item: dict) -> str:
+    return f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"

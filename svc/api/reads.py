@@ -1,0 +1,76 @@
+"""Reads of one resource: from the worker's cache when it may answer, and held for a change
+when the client asks (`If-None-Match` with `Prefer: wait=S`)."""
+import asyncio
+import re
+from email.utils import format_datetime
+from typing import Awaitable, Callable
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from api.bodies import JSON
+from api.conditional import none_match
+from feed.cache import Entry
+from feed.runtime import Feed
+
+MAX_WAIT_SECONDS = 60
+# Held requests also look at the database this often, in case the listener is down.
+RECHECK_SECONDS = 1.0
+PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,9})(?:\s*(?:[,;]|$))", re.IGNORECASE)
+
+
+def encoded(model: BaseModel, version: int, modified) -> Entry:
+    """A representation as the cache keeps it: the body encoded once, with its validators."""
+    return Entry(model.model_dump_json().encode(), version, format_datetime(modified, usegmt=True))
+
+
+def prefer_wait(request: Request) -> int | None:
+    """Seconds of `Prefer: wait=S` (RFC 7240), at most 60; None without one."""
+    header = request.headers.get("prefer")
+    match = PREFER_WAIT.search(header) if header else None
+    return min(int(match.group(1)), MAX_WAIT_SECONDS) if match else None
+
+
+async def read_through(request: Request, feed: Feed, key: tuple, load: Callable[[], Awaitable[dict]],
+                       encode: Callable[[dict], Entry]) -> Entry:
+    """The cached entry, or a fresh read that fills the cache unless a change overtook it."""
+    usable = feed.hub.listening and feed.cache.enabled and "no-cache" not in request.headers.get("cache-control", "")
+    if usable:
+        entry = feed.cache.get(key)
+        if entry is not None:
+            return entry
+    token = feed.cache.fill_token()
+    entry = encode(await load())
+    if usable and feed.hub.listening:
+        feed.cache.fill(key, entry, token)
+    return entry
+
+
+def answer(request: Request, entry: Entry, headers: dict | None = None) -> Response:
+    """200 with the entry and its validators, or 304 when If-None-Match names its version."""
+    validators = {"ETag": f'"{entry.version}"', "Last-Modified": entry.last_modified, **(headers or {})}
+    if none_match(request.headers.get("if-none-match"), entry.version):
+        return Response(status_code=304, headers=validators)
+    return Response(entry.body, media_type=JSON, headers=validators)
+
+
+async def read_or_watch(request: Request, feed: Feed, key: tuple, load: Callable[[], Awaitable[dict]],
+                        encode: Callable[[dict], Entry], changes_it: Callable[[dict], bool]) -> Response:
+    """Answer a GET; with If-None-Match naming the current version and Prefer: wait=S, hold
+    it (on the event loop: no connection, no thread) until the resource changes or S passes."""
+    wait = prefer_wait(request)
+    after = feed.hub.seen  # taken before the read: a change applied after it is never missed
+    entry = await read_through(request, feed, key, load, encode)
+    header = request.headers.get("if-none-match")
+    if wait is None or not none_match(header, entry.version):
+        return answer(request, entry)
+    applied = {"Preference-Applied": f"wait={wait}"}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while (remaining := deadline - loop.time()) > 0:
+        await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS))
+        after = feed.hub.seen
+        entry = await read_through(request, feed, key, load, encode)  # NotFound once it is deleted
+        if not none_match(header, entry.version):
+            return answer(request, entry, applied)
+    return answer(request, entry, applied)

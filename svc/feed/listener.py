@@ -1,0 +1,112 @@
+"""One LISTEN connection per worker, read on the event loop, that keeps the hub caught up.
+
+NOTIFY is only a wake-up: on each one, on a reconnect and every few seconds, the listener
+reads the changes after the hub's last seen seq from the table (through the pool, on the
+executor) and applies them. So a lost notification delays a change; it never loses one.
+"""
+import asyncio
+import logging
+
+import psycopg2
+
+from config import Settings
+from db.database import Database
+from db.pool import connect
+from errors import Unavailable
+from feed.hub import ChangeHub
+from repositories.changes import CHANNEL
+
+logger = logging.getLogger("config_service.feed")
+CATCH_UP_SECONDS = 2.0  # a periodic read covers a notification lost any other way
+PAGE = 1000
+BACKOFF_SECONDS = (0.1, 5.0)
+NO_LIMIT = 2**62
+
+
+class ConnectionLost(Exception):
+    pass
+
+
+class ChangeListener:
+    def __init__(self, settings: Settings, database: Database, hub: ChangeHub):
+        self._settings, self._database, self._hub = settings, database, hub
+        self._wake = asyncio.Event()
+        self._lost = False
+        self._connection = None
+        self._fd = -1
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._disconnect()
+
+    def request_catch_up(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_SECONDS[0]
+        while True:
+            try:
+                await self._listen()
+                await self._catch_up()  # after LISTEN: nothing committed from here on goes unheard
+                self._hub.listening = True
+                backoff = BACKOFF_SECONDS[0]
+                while True:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), CATCH_UP_SECONDS)
+                    except TimeoutError:
+                        pass
+                    self._wake.clear()
+                    if self._lost:
+                        raise ConnectionLost()
+                    await self._catch_up()
+            except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
+                if self._hub.listening:
+                    logger.warning("the change listener lost its connection (%s); reconnecting",
+                                   type(error).__name__)
+                self._hub.disconnected()
+                self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_SECONDS[1])
+
+    async def _listen(self) -> None:
+        self._lost = False
+        self._connection = await asyncio.to_thread(self._open)
+        self._fd = self._connection.fileno()
+        asyncio.get_running_loop().add_reader(self._fd, self._readable)
+
+    def _open(self):
+        connection = connect(self._settings)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"LISTEN {CHANNEL}")
+        return connection
+
+    def _readable(self) -> None:
+        try:
+            self._connection.poll()
+            self._connection.notifies.clear()
+        except (psycopg2.Error, OSError):
+            self._lost = True
+            asyncio.get_running_loop().remove_reader(self._fd)
+        self._wake.set()
+
+    async def _catch_up(self) -> None:
+        while True:
+            after = self._hub.seen
+            rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE))
+            self._hub.apply(rows)
+            if len(rows) < PAGE:
+                return
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        asyncio.get_running_loop().remove_reader(self._fd)  # before the number can be reused
+        connection.close()

@@ -1,0 +1,33 @@
+"""The feed of one worker: its read cache, its hub and its listener, started and stopped together."""
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from config import Settings
+from db.database import Database
+from feed.cache import ReadCache
+from feed.hub import ChangeHub
+from feed.listener import ChangeListener
+
+
+@dataclass(frozen=True)
+class Feed:
+    cache: ReadCache
+    hub: ChangeHub
+    listener: ChangeListener
+
+
+@asynccontextmanager
+async def open_feed(settings: Settings, database: Database) -> AsyncIterator[Feed]:
+    """Start listening; this worker's own commits reach the hub at once (read-your-writes)."""
+    cache = ReadCache(settings.read_cache_size, settings.read_cache_bytes)
+    hub = ChangeHub(cache)
+    listener = ChangeListener(settings, database, hub)
+    hub.on_gap = listener.request_catch_up
+    database.on_commit.append(hub.apply)
+    listener.start()
+    try:
+        yield Feed(cache, hub, listener)
+    finally:
+        database.on_commit.remove(hub.apply)
+        await listener.stop()
