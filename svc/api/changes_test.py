@@ -1,0 +1,154 @@
+import asyncio
+import json
+import threading
+import time
+
+import httpx
+import pytest
+
+from api.applications_test import create
+from test.live import live_app
+
+APPS, CONFIGS, CHANGES = "/api/v1/applications", "/api/v1/configurations", "/api/v1/changes"
+
+
+def new_config(client, app_id, name="database", config=None):
+    return client.post(CONFIGS, json={"application_id": app_id, "name": name, "config": config or {"v": 1}})
+
+
+def test_every_write_that_changed_something_names_its_seq(client):
+    app = client.post(APPS, json={"name": "billing"})
+    assert app.headers["change-seq"] == "1"
+    app_id = app.json()["id"]
+    config = new_config(client, app_id)
+    assert config.headers["change-seq"] == "2"
+    cfg = config.json()["id"]
+    put = client.put(f"{CONFIGS}/{cfg}", json={"name": "database", "config": {"v": 2}})
+    assert put.headers["change-seq"] == "3"
+    same = client.put(f"{CONFIGS}/{cfg}", json={"name": "database", "config": {"v": 2}})
+    assert same.status_code == 200 and "change-seq" not in same.headers and same.headers["etag"] == '"2"'
+    assert client.delete(f"{CONFIGS}/{cfg}").headers["change-seq"] == "4"
+    assert client.post(f"{CONFIGS}/{cfg}/revisions/1/restore").headers["change-seq"] == "5"
+    assert client.put(f"{APPS}/{app_id}", json={"name": "invoicing"}).headers["change-seq"] == "6"
+    client.delete(f"{CONFIGS}/{cfg}")
+    assert client.delete(f"{APPS}/{app_id}").headers["change-seq"] == "8"
+    feed = client.get(CHANGES).json()
+    assert feed["last_seq"] == 8
+    assert [(c["seq"], c["configuration_id"] is None, c["change"], c["version"]) for c in feed["changes"]] == [
+        (1, True, "create", 1), (2, False, "create", 1), (3, False, "update", 2), (4, False, "delete", 3),
+        (5, False, "restore", 4), (6, True, "update", 5), (7, False, "delete", 5), (8, True, "delete", 7)]
+
+
+def test_an_idempotent_replay_repeats_the_original_change_seq(client):
+    first = client.post(APPS, json={"name": "billing"}, headers={"Idempotency-Key": "k"})
+    client.post(APPS, json={"name": "other"})
+    again = client.post(APPS, json={"name": "billing"}, headers={"Idempotency-Key": "k"})
+    assert again.headers["change-seq"] == first.headers["change-seq"] == "1"
+
+
+def test_the_feed_filters_pages_and_links_to_the_next_page(client):
+    a, b = create(client, "a")["id"], create(client, "b")["id"]
+    for n in range(3):
+        new_config(client, a, f"c{n}")
+    page = client.get(CHANGES, params={"application_id": a, "limit": 2})
+    assert [c["seq"] for c in page.json()["changes"]] == [1, 3] and page.json()["last_seq"] == 3
+    assert page.headers["link"] == f'<{CHANGES}?application_id={a}&limit=2&after=3>; rel="next"'
+    rest = client.get(CHANGES, params={"application_id": a, "limit": 2, "after": 3}).json()
+    assert [c["seq"] for c in rest["changes"]] == [4, 5] and rest["last_seq"] == 5
+    assert client.get(CHANGES, params={"application_id": b, "after": 2}).json() == {"changes": [], "last_seq": 5}
+
+
+def test_after_above_the_head_answers_at_once_with_the_real_last_seq(client):
+    create(client)
+    started = time.monotonic()
+    assert client.get(CHANGES, params={"after": 99, "wait": 5}).json() == {"changes": [], "last_seq": 1}
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("query", ["wait=61", "wait=-1", "limit=0", "limit=1001", "after=-1", "after=x"])
+def test_bad_feed_parameters_are_422(client, query):
+    assert client.get(f"{CHANGES}?{query}").status_code == 422
+
+
+def test_a_long_poll_times_out_empty_with_a_last_seq_to_follow(client):
+    create(client)
+    started = time.monotonic()
+    assert client.get(CHANGES, params={"after": 1, "wait": 0.3}).json() == {"changes": [], "last_seq": 1}
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.anyio
+async def test_a_held_long_poll_answers_as_soon_as_a_matching_change_commits(api):
+    a = (await api.post(APPS, json={"name": "a"})).json()["id"]
+    held = asyncio.ensure_future(api.get(CHANGES, params={"after": 1, "wait": 10, "application_id": a}))
+    await asyncio.sleep(0.2)
+    await api.post(APPS, json={"name": "b"})  # another application: not for this poll
+    await asyncio.sleep(0.2)
+    assert not held.done()
+    started = time.monotonic()
+    await api.post(CONFIGS, json={"application_id": a, "name": "db", "config": {}})
+    answer = (await held).json()
+    assert time.monotonic() - started < 0.5
+    assert [c["seq"] for c in answer["changes"]] == [3] and answer["last_seq"] == 3
+
+
+@pytest.mark.anyio
+async def test_eight_writers_and_a_follower_every_write_once_in_order_without_gaps(api):
+    """8 writers x 100 writes; a reader follows after=last_seq with wait and sees each exactly once."""
+    app_id = (await api.post(APPS, json={"name": "busy"})).json()["id"]
+    configs = [(await api.post(CONFIGS, json={"application_id": app_id, "name": f"c{w}", "config": {}})).json()["id"]
+               for w in range(8)]
+    start = int((await api.get(CHANGES, params={"after": 0})).json()["last_seq"])
+    seen, done = [], asyncio.Event()
+
+    async def writer(config_id):
+        for n in range(100):
+            response = await api.put(f"{CONFIGS}/{config_id}", json={"name": config_id[-4:], "config": {"n": n}})
+            assert response.status_code == 200, response.text
+
+    async def reader():
+        after = start
+        while not done.is_set() or after < start + 800:
+            page = (await api.get(CHANGES, params={"after": after, "wait": 1, "limit": 1000})).json()
+            seen.extend(c["seq"] for c in page["changes"])
+            after = page["last_seq"]
+
+    following = asyncio.ensure_future(reader())
+    await asyncio.gather(*(writer(c) for c in configs))
+    done.set()
+    await asyncio.wait_for(following, 30)
+    assert seen == list(range(start + 1, start + 801))
+
+
+def test_the_stream_sends_the_backlog_then_live_changes_and_resumes_by_last_event_id(settings):
+    with live_app(settings) as (base, _):
+        with httpx.Client(base_url=base, timeout=10) as client:
+            a = client.post(APPS, json={"name": "a"}).json()["id"]
+            client.post(APPS, json={"name": "b"})
+            events = []
+
+            def follow():
+                with client.stream("GET", f"{CHANGES}/stream", params={"application_id": a}) as stream:
+                    assert stream.headers["content-type"].startswith("text/event-stream")
+                    for line in stream.iter_lines():
+                        if line.startswith("data: "):
+                            events.append(json.loads(line[6:]))
+                        if len(events) == 2:
+                            return
+
+            reading = threading.Thread(target=follow)
+            reading.start()
+            time.sleep(0.3)
+            client.post(CONFIGS, json={"application_id": a, "name": "db", "config": {}})
+            reading.join(5)
+            assert [e["seq"] for e in events] == [1, 3]
+            with client.stream("GET", f"{CHANGES}/stream", headers={"Last-Event-ID": "2"}) as stream:
+                lines = []
+                for line in stream.iter_lines():
+                    lines.append(line)
+                    if line.startswith("data: "):
+                        break
+            assert lines[:2] == ["id: 3", "event: change"]
+            with client.stream("GET", f"{CHANGES}/stream", params={"after": 99}) as stream:
+                text = stream.read().decode()
+            assert text == 'event: reset\ndata: {"last_seq": 3}\n\n'

@@ -1,0 +1,88 @@
+import asyncio
+
+import pytest
+
+from feed.cache import Entry, ReadCache
+from feed.hub import STREAM_QUEUE_BATCHES, ChangeHub
+
+pytestmark = pytest.mark.anyio
+EVERY = lambda change: True  # noqa: E731
+
+
+def change(seq: int, application_id="A", configuration_id="C") -> dict:
+    return {"seq": seq, "application_id": application_id, "configuration_id": configuration_id, "change": "update",
+            "version": seq, "changed_at": None}
+
+
+@pytest.fixture
+def hub():
+    return ChangeHub(ReadCache(100, 10**6))
+
+
+def test_changes_apply_in_seq_order_and_wait_for_a_gap_to_close(hub):
+    gaps = []
+    hub.on_gap = lambda: gaps.append(1)
+    hub.apply([change(1), change(3)])
+    assert hub.seen == 1 and gaps == [1]
+    hub.apply([change(2), change(3)])  # the gap closes; the repeat of 3 is harmless
+    assert hub.seen == 3 and [c["seq"] for c in hub.changes_after(0, EVERY, 10)] == [1, 2, 3]
+
+
+def test_a_change_invalidates_its_configuration_and_application_before_it_is_reported(hub):
+    token = hub.cache.fill_token()
+    for key in (("configuration", "C"), ("application", "A"), ("configuration", "other")):
+        hub.cache.fill(key, Entry(b"{}", 1, "x"), token)
+    hub.apply([change(2)])  # beyond a gap: not reported yet, but already invalidated
+    assert hub.seen == 0 and hub.cache.get(("configuration", "C")) is None
+    assert hub.cache.get(("application", "A")) is None and hub.cache.get(("configuration", "other"))
+
+
+def test_changes_after_filters_limits_and_says_when_memory_does_not_reach_back(hub, monkeypatch):
+    hub.apply([change(1, "A"), change(2, "B"), change(3, "A")])
+    assert [c["seq"] for c in hub.changes_after(0, lambda c: c["application_id"] == "A", 10)] == [1, 3]
+    assert [c["seq"] for c in hub.changes_after(0, EVERY, 2)] == [1, 2]
+    assert hub.changes_after(3, EVERY, 10) == []
+    small = ChangeHub(ReadCache(1, 1000))
+    small._buffer = type(small._buffer)(maxlen=2)
+    small.apply([change(1), change(2), change(3)])
+    assert small.changes_after(0, EVERY, 10) is None and len(small.changes_after(1, EVERY, 10)) == 2
+
+
+async def test_a_waiter_wakes_on_a_matching_change_only(hub):
+    waiting = asyncio.ensure_future(hub.wait(0, lambda c: c["application_id"] == "B", 5))
+    await asyncio.sleep(0.01)
+    hub.apply([change(1, "A")])
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    hub.apply([change(2, "B")])
+    assert await waiting is True
+    assert await hub.wait(0, EVERY, 5) is True  # already there: no wait
+    assert await hub.wait(2, EVERY, 0.05) is False
+
+
+async def test_ten_thousand_waiters_are_woken_without_stalling_the_loop(hub):
+    waiters = [asyncio.ensure_future(hub.wait(0, EVERY, 30)) for _ in range(10_000)]
+    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    hub.apply([change(1)])
+    assert loop.time() - started < 0.2
+    assert all(await asyncio.gather(*waiters))
+
+
+async def test_streams_get_each_batch_and_a_stream_too_far_behind_is_ended(hub):
+    queue = hub.subscribe()
+    hub.apply([change(1)])
+    assert [c["seq"] for c in queue.get_nowait()] == [1]
+    for seq in range(2, STREAM_QUEUE_BATCHES + 3):
+        hub.apply([change(seq)])
+    items = [queue.get_nowait() for _ in range(queue.qsize())]
+    assert items[-1] is None  # the end, after which the client resumes by Last-Event-ID
+    hub.unsubscribe(queue)
+
+
+def test_a_lost_listener_turns_the_cache_off_and_empties_it(hub):
+    hub.listening = True
+    hub.cache.fill(("configuration", "C"), Entry(b"{}", 1, "x"), hub.cache.fill_token())
+    hub.disconnected()
+    assert not hub.listening and len(hub.cache) == 0
