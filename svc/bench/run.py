@@ -3,6 +3,7 @@
 Creates a fresh database, seeds it, starts the service as `serve` does with 1 and then 2
 workers, drives each scenario with wrk and prints (and saves) the figures.
 """
+import asyncio
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import httpx
 import psycopg2
 from psycopg2.extras import Json, execute_values
 
+from bench.fanout import fan_out
 from config import load_settings
 from db import migrations
 from db.pool import connect
@@ -34,7 +36,9 @@ CONNECTIONS, WARM_UP_SECONDS = 32, 3
 REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKER_COUNTS = (1, 2)
-SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/applications/{id}",
+FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
+SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
+             "GET /api/v1/applications/{id}", "GET /api/v1/applications/{id} no-cache",
              "GET /api/v1/applications?limit=100", "POST /api/v1/configurations", "PUT /api/v1/configurations/{id}"]
 
 
@@ -74,6 +78,11 @@ def lua_script(scenario: str, ids: dict) -> str:
             'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1])',
         "GET /api/v1/applications/{id}":
             'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)])',
+        # The same reads, past the worker's read cache (Cache-Control: no-cache): a trip to PostgreSQL each.
+        "GET /api/v1/configurations/{id} no-cache":
+            'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1], nocache)',
+        "GET /api/v1/applications/{id} no-cache":
+            'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)], nocache)',
         "GET /api/v1/applications?limit=100":
             'return wrk.format("GET", "/api/v1/applications?limit=100")',
         "POST /api/v1/configurations":
@@ -90,7 +99,8 @@ def lua_script(scenario: str, ids: dict) -> str:
             '  return wrk.format("PUT", "/api/v1/configurations/" .. pick[1], headers, body)',
     }
     return (f"apps = {{{apps}}}\nconfigs = {{{configs}}}\nconfig = \"{body}\"\n"
-            'headers = {["Content-Type"] = "application/json"}\ncounter = 0\n'
+            'headers = {["Content-Type"] = "application/json"}\nnocache = {["Cache-Control"] = "no-cache"}\n'
+            "counter = 0\n"
             "tag = tostring(math.random(1, 1000000000))\n"
             "function init(args)\n  math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n"
             "  tag = tostring(math.random(1, 1000000000))\nend\n"
@@ -160,6 +170,15 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def fan_out_table(fan_outs: dict) -> str:
+    """One worker, N clients waiting, one PUT: from its response until each client heard of it."""
+    lines = ["| 1 worker, waiting clients | p50 ms | p99 ms | max ms | KiB per waiter |", "|---|---|---|---|---|"]
+    for kind, row in fan_outs.items():
+        lines.append(f"| {row['waiters']:,} {kind} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} "
+                     f"| {row['kib_per_waiter']:.1f} |")
+    return "\n".join(lines)
+
+
 def run_wrk(base_url: str, scenario: str, script: Path | None, seconds: int) -> str:
     path = "/health" if scenario == "GET /health" else "/"
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
@@ -218,22 +237,23 @@ def main() -> int:
         ids = seed(connection, APPLICATIONS, CONFIGS_PER_APPLICATION)
         database = server_settings(connection)
         connection.close()
-        results = run_all(database_url, ids)
+        results, fan_outs = run_all(database_url, ids)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
     report = {"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(), "connections": CONNECTIONS,
-              "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results}
+              "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results,
+              "fan_out": fan_outs}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
-    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\nsaved {out}")
+    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\n{fan_out_table(fan_outs)}\n\nsaved {out}")
     return 0
 
 
-def run_all(database_url: str, ids: dict) -> dict:
-    results = {}
+def run_all(database_url: str, ids: dict) -> tuple[dict, dict]:
+    results, fan_outs = {}, {}
     with tempfile.TemporaryDirectory() as folder:
         scripts = {}
         for scenario in SCENARIOS:
@@ -252,10 +272,16 @@ def run_all(database_url: str, ids: dict) -> dict:
                     results[workers][scenario] = summarize(runs)
                     print(f"{workers} worker(s) {scenario}: {results[workers][scenario]['rps_median']:,.0f} req/s",
                           flush=True)
+                if workers == 1:
+                    config_id, name = ids["configurations"][0]
+                    for kind in FAN_OUT_KINDS:
+                        fan_outs[kind] = asyncio.run(fan_out(f"http://127.0.0.1:{port}", process.pid, config_id,
+                                                             name, kind, FAN_OUT_WAITERS))
+                        print(f"fan-out {kind}: {fan_outs[kind]}", flush=True)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-    return results
+    return results, fan_outs
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_missing_wrk_is_said_plainly(monkeypatch, capsys):
 def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     for name, value in {"APPLICATIONS": 5, "CONFIGS_PER_APPLICATION": 2, "REPETITIONS": 1, "SECONDS": 1,
-                        "WARM_UP_SECONDS": 1, "WORKER_COUNTS": (1,), "RESULTS": tmp_path,
+                        "WARM_UP_SECONDS": 1, "WORKER_COUNTS": (1,), "RESULTS": tmp_path, "FAN_OUT_WAITERS": 20,
                         "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"]}.items():
         monkeypatch.setattr(run, name, value)
     assert run.main() == 0
@@ -95,4 +95,7 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert results["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
     assert results["GET /health"]["rps_median"] > 0
     assert report["postgres"]["fsync"] in ("on", "off")
-    assert "vs /health" in capsys.readouterr().out
+    assert report["fan_out"]["long-poll"]["waiters"] == report["fan_out"]["sse"]["waiters"] == 20
+    assert report["fan_out"]["sse"]["max_ms"] < 5000
+    output = capsys.readouterr().out
+    assert "vs /health" in output and "KiB per waiter" in output

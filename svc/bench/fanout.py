@@ -1,0 +1,68 @@
+"""Fan-out: many clients wait on one worker (long-poll or SSE); one PUT; how fast all hear of it.
+
+Clients are plain sockets (no HTTP library), so the client side costs little of the two cores.
+"""
+import asyncio
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+
+WAIT_SECONDS = 30
+
+
+def resident_kib(pid: int) -> int:
+    """Resident memory of a process and its children (the workers), in KiB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+async def _open(host: str, port: int, path: str):
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    await writer.drain()
+    return reader, writer
+
+
+async def _heard(reader: asyncio.StreamReader, marker: bytes) -> float:
+    await reader.readuntil(marker)
+    return time.monotonic()
+
+
+async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str, count: int = 1000) -> dict:
+    """`kind` is "long-poll" or "sse". Milliseconds from the PUT's response until each waiter heard of it."""
+    host, port = base_url.removeprefix("http://").split(":")
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        head = (await client.get("/api/v1/changes", params={"after": 2**62})).json()["last_seq"]
+        before = resident_kib(pid)
+        if kind == "long-poll":
+            path, marker = f"/api/v1/changes?after={head}&wait={WAIT_SECONDS}", b"\r\n\r\n"
+        else:
+            path, marker = f"/api/v1/changes/stream?after={head}", b"event: change"
+        connections = await asyncio.gather(*(_open(host, int(port), path) for _ in range(count)))
+        if kind == "sse":  # the stream has started once its head arrived
+            await asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections))
+        await asyncio.sleep(1.0)
+        held = resident_kib(pid)
+        waiting = [asyncio.ensure_future(_heard(reader, marker)) for reader, _ in connections]
+        response = await client.put(f"/api/v1/configurations/{config_id}",
+                                    json={"name": name, "comments": f"fan-out {time.time()}", "config": {}})
+        written = time.monotonic()
+        assert response.status_code == 200, response.text
+        heard = await asyncio.wait_for(asyncio.gather(*waiting), WAIT_SECONDS)
+        for _, writer in connections:
+            writer.close()
+    latencies = sorted(max(0.0, at - written) * 1000 for at in heard)
+    return {"waiters": count, "p50_ms": statistics.median(latencies),
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1], "max_ms": latencies[-1],
+            "kib_per_waiter": (held - before) / count}
