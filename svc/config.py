@@ -1,4 +1,5 @@
 """Service settings, read from the environment and svc/.env."""
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -28,8 +29,15 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(1_048_576, ge=1024)
     require_if_match: bool = False
     migration_lock_wait_seconds: float = Field(300, gt=0, le=86400)
+    auth: Literal["tokens", "off"] = "tokens"
     read_cache_size: int = Field(10_000, ge=0)
     read_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
+
+    @model_validator(mode="after")
+    def _auth_off_only_on_loopback(self) -> "Settings":
+        if self.auth == "off" and not is_loopback(self.host):
+            raise ValueError(f"AUTH=off is for local development: HOST must be a loopback address, not {self.host}")
+        return self
 
     @model_validator(mode="after")
     def _executor_fits_pool(self) -> "Settings":
@@ -39,6 +47,15 @@ class Settings(BaseSettings):
                 f"EXECUTOR_WORKERS ({self.executor_workers}) must not exceed POOL_SIZE ({self.pool_size})"
             )
         return self
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SettingsError(Exception):

@@ -41,7 +41,8 @@ def drop_database(name: str) -> None:
 
 def make_settings(database_url: str, **overrides) -> Settings:
     """Settings for a test database, ignoring any .env; small pools unless overridden."""
-    values = {"database_url": database_url, "pool_size": 4, "executor_workers": 4, **overrides}
+    # AUTH=off unless a test asks for tokens: most tests are about something else.
+    values = {"database_url": database_url, "pool_size": 4, "executor_workers": 4, "auth": "off", **overrides}
     return Settings(_env_file=None, **values)
 
 

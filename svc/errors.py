@@ -40,6 +40,10 @@ class StaleVersion(ServiceError):
         self.current_version = current_version
 
 
+class Forbidden(ServiceError):
+    """The caller is known but may not do this."""
+
+
 class Unavailable(ServiceError):
     """The database cannot serve now; the client may retry."""
 

@@ -1,5 +1,6 @@
 """Logging: UTC timestamps, stderr written in blocks rather than a syscall per line."""
 import logging
+import re
 import sys
 import threading
 import time
@@ -11,9 +12,14 @@ CONTROL_CHARACTERS = {code: f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
                       for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
 
 
+# An API token's secret, wherever a client put it (a URL, a header it should not have): never logged.
+TOKEN_SECRET = re.compile(r"cfg_[A-Za-z0-9_-]{8,}")
+
+
 def escape_controls(text: str) -> str:
-    """`text` with every control character written as an escape: no input can forge a log line."""
-    return text.translate(CONTROL_CHARACTERS)
+    """`text` with every control character written as an escape (no input can forge a log line),
+    and any token secret in it redacted."""
+    return TOKEN_SECRET.sub("cfg_[redacted]", text.translate(CONTROL_CHARACTERS))
 
 
 class UtcFormatter(logging.Formatter):

@@ -85,3 +85,8 @@ def test_a_traceback_keeps_its_lines():
         import sys
         entry = logging.LogRecord("config_service.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     assert "Traceback" in UtcFormatter().format(entry).splitlines()[1]
+
+
+def test_a_token_secret_in_a_message_is_redacted():
+    line = UtcFormatter().format(record(message="GET /api/v1/applications/cfg_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"))
+    assert line.endswith("GET /api/v1/applications/cfg_[redacted]")

@@ -1,12 +1,17 @@
 """The FastAPI application: lifespan, routers and error handlers."""
+import asyncio
 import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import applications, changes, configurations, health, revisions
+from api import applications, changes, configurations, health, revisions, tokens
 from api.observability import RequestContext
-from api.problems import install_problem_handlers
+from api.problems import install_problem_handlers, problem
+from api.security import document_security
+from auth.middleware import Authenticate
+from auth.registry import TokenRegistry
+from auth.usage import record_usage
 from config import Settings, load_settings
 from db import migrations
 from db.database import open_database
@@ -22,12 +27,16 @@ history for every change.
 - Errors are `application/problem+json` (RFC 9457) with a `request_id`; bodies must be JSON (415).
 - `Idempotency-Key` on POST makes retries safe; a 503 of type
   `urn:config-service:problem:outcome-unknown` means a write may or may not have been stored.
+- Every `/api/v1` request needs `Authorization: Bearer <token>` (401 without); a token's scope
+  (read, write, admin) decides what it may do (403 otherwise), and a token limited to some
+  applications sees nothing of the others.
 """
 TAGS = [
     {"name": "applications", "description": "Applications: a name, comments, and the ids of their configurations."},
     {"name": "configurations", "description": "Configurations: a JSON object of settings, named within an application."},
     {"name": "revisions", "description": "A configuration's history: every version it had, and restoring one."},
     {"name": "changes", "description": "The change feed: every committed change by seq, by long-poll or as a stream."},
+    {"name": "tokens", "description": "API tokens: create (the secret is shown once), list, revoke."},
     {"name": "probes", "description": "Liveness and readiness, for orchestrators and load balancers."},
 ]
 
@@ -43,17 +52,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # 10-20% less CPU per database request).
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
         try:
-            async with open_database(settings) as database, open_feed(settings, database) as feed:
-                app.state.database = database
-                app.state.feed = feed
-                yield
+            registry = TokenRegistry()
+            async with open_database(settings) as database, open_feed(settings, database, registry) as feed:
+                app.state.database, app.state.feed, app.state.tokens = database, feed, registry
+                usage = asyncio.get_running_loop().create_task(record_usage(database, registry))
+                try:
+                    yield
+                finally:
+                    usage.cancel()
+                    await asyncio.gather(usage, return_exceptions=True)
         finally:
             write_out()
 
-    configure_logging(settings.log_level)
+    logger = configure_logging(settings.log_level)
+    if settings.auth == "off":
+        logger.warning("AUTH=off: every request acts as an admin named anonymous (local development only)")
     app = FastAPI(title="Config Service", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
                   lifespan=lifespan)
-    app.add_middleware(RequestContext)
+    app.add_middleware(Authenticate, problem=problem)
+    app.add_middleware(RequestContext)  # added last, so it runs first: request ids, access log, last-resort 500
     app.state.settings = settings
     app.state.expected_migrations = {m.name: m.checksum for m in migrations.discover()}
     install_problem_handlers(app)
@@ -62,4 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(configurations.router)
     app.include_router(revisions.router)
     app.include_router(changes.router)
+    app.include_router(tokens.router)
+    document_security(app)
     return app

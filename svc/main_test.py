@@ -39,6 +39,8 @@ def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
         ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"}, ("GET", revisions): {"404"},
         ("GET", f"{revisions}/{{version}}"): {"404"}, ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},
         ("GET", "/api/v1/changes"): set(), ("GET", "/api/v1/changes/stream"): set(),
+        ("POST", "/api/v1/tokens"): {"401", "403", "409", "413", "415"}, ("GET", "/api/v1/tokens"): {"401", "403"},
+        ("DELETE", "/api/v1/tokens/{id}"): {"401", "403", "404"},
     }
     assert set(operations) == set(expected)
     for key, statuses in expected.items():

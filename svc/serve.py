@@ -4,9 +4,27 @@ import sys
 
 import uvicorn
 
+from auth import cli
 from config import SettingsError, load_settings
 from db import migrations
+from errors import Conflict
 from http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+from services import tokens as service_tokens
+
+FIRST_ADMIN = "first-admin"
+
+
+def first_admin_token(settings) -> None:
+    """On a database with no token yet, make the first admin token and show it, this once."""
+    if cli.run(lambda uow: uow.tokens.any_exist(), settings):
+        return
+    try:
+        _, secret = cli.run(lambda uow: service_tokens.create_token(uow, FIRST_ADMIN, "admin", None, None), settings)
+    except Conflict:
+        return  # another instance starting at the same moment made it
+    print(f"No API token existed, so an admin token named {FIRST_ADMIN!r} was made. It is shown only now:\n\n"
+          f"    {secret}\n\nUse it as `Authorization: Bearer <token>`; make others with `pipenv run tokens create`"
+          f" and revoke this one with `pipenv run tokens revoke {FIRST_ADMIN}`.\n", flush=True)
 
 
 def main() -> int:
@@ -18,6 +36,8 @@ def main() -> int:
     status = migrations.main(["apply"])
     if status != 0:
         return status
+    if settings.auth == "tokens":
+        first_admin_token(settings)
     if settings.workers > 1:
         # libuv then accepts one connection at a time and yields, so a burst of new
         # connections spreads over the workers instead of piling onto whichever woke first.

@@ -25,3 +25,21 @@ def test_migration_failure_stops_serving(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     monkeypatch.setattr(serve.uvicorn, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("served")))
     assert serve.main() == 1
+
+
+def test_the_first_start_with_tokens_makes_and_shows_one_admin_token(empty_database_url):
+    process, base_url = start_server(empty_database_url, AUTH="tokens")
+    try:
+        wait_until_ready(process, base_url)
+        import httpx
+        from test.tokens import bearer
+
+        output_so_far = ""
+        while "cfg_" not in output_so_far:
+            output_so_far += process.stdout.readline()
+        secret = next(word for word in output_so_far.split() if word.startswith("cfg_"))
+        assert httpx.get(f"{base_url}/api/v1/applications", headers=bearer(secret)).status_code == 200
+        assert httpx.get(f"{base_url}/api/v1/applications").status_code == 401
+    finally:
+        output = stop(process)
+    assert "first-admin" in output_so_far and secret not in output  # shown once, never logged again

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.access import Caller, only, require_unlimited, require_visible
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import ChangeFeed, Db
@@ -26,7 +27,7 @@ def _application(request: Request, row: dict, status_code: int = 200, headers: d
 
 @router.post("", status_code=201, response_model=ApplicationOut, summary="Create an application",
              responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ApplicationCreate))
-async def create_application(request: Request, db: Db, key: IdempotencyKey,
+async def create_application(request: Request, db: Db, caller: Caller, key: IdempotencyKey,
                              body: Annotated[ApplicationCreate, Depends(json_body(ApplicationCreate))]):
     """Create an application at version 1. Answers 201 with `Location`, `ETag` and `Last-Modified`.
 
@@ -34,23 +35,25 @@ async def create_application(request: Request, db: Db, key: IdempotencyKey,
     the same body gets the first answer again (`Idempotent-Replayed: true`) and writes nothing;
     with another body, 422. 409 when the name is taken, 415 unless the body is JSON.
     """
-    return await write_once(db, request, key, body,
+    require_unlimited(caller)
+    return await write_once(db, request, key, body, caller.name,
                             lambda uow: service.create_application(uow, body.name, body.comments),
                             lambda row, seq: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
 
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_application(request: Request, db: Db, feed: ChangeFeed, id: Id):
+async def get_application(request: Request, db: Db, feed: ChangeFeed, caller: Caller, id: Id):
     """The application with the ids of its configurations, `ETag` and `Last-Modified`.
 
     `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
-    application has this id.
+    application has this id. Cached and watchable (`Prefer: wait=S`) as a configuration is.
     """
     key = str(id)
+    require_visible(caller, key)
     return await read_or_watch(
-        request, feed, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
-        lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"]),
+        request, feed, caller, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
+        lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"], row["id"]),
         lambda change: change["application_id"] == key and (
             change["configuration_id"] is None or change["change"] != "update"))
 
@@ -58,7 +61,7 @@ async def get_application(request: Request, db: Db, feed: ChangeFeed, id: Id):
 @router.put("/{id}", response_model=ApplicationOut, summary="Replace an application's name and comments",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ApplicationUpdate))
-async def update_application(request: Request, db: Db, id: Id, versions: IfMatch,
+async def update_application(request: Request, db: Db, caller: Caller, id: Id, versions: IfMatch,
                              body: Annotated[ApplicationUpdate, Depends(json_body(ApplicationUpdate))]):
     """Replace name and comments (an omitted `comments` becomes null) as a new version.
 
@@ -67,29 +70,33 @@ async def update_application(request: Request, db: Db, id: Id, versions: IfMatch
     existing version. Without If-Match the last writer wins, unless the service requires it
     (428). Sending what is stored changes nothing: 200 with the same ETag. 409 when the name is taken.
     """
-    written = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions))
+    require_visible(caller, str(id))
+    written = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions),
+                             caller.name)
     return _application(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an application that has no configurations",
                responses={**ERRORS, **problem_responses(404, 409, 412, 428)})
-async def delete_application(db: Db, id: Id, versions: IfMatch):
+async def delete_application(db: Db, caller: Caller, id: Id, versions: IfMatch):
     """Delete an application that has no configurations: 204; 409 while it has some.
 
     Honours `If-Match` as PUT does (412, 428).
     """
-    written = await db.write(lambda uow: service.delete_application(uow, str(id), versions))
+    require_visible(caller, str(id))
+    written = await db.write(lambda uow: service.delete_application(uow, str(id), versions), caller.name)
     return Response(status_code=204, headers=change_seq_header(written.seq))
 
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",
             responses=ERRORS)
-async def list_applications(db: Db, limit: Limit = 100, after: Id | None = None):
+async def list_applications(db: Db, caller: Caller, limit: Limit = 100, after: Id | None = None):
     """Applications in id order, `limit` (1-1000, default 100) at a time.
 
     When more follow, `Link: <...?limit=N&after=LAST>; rel="next"` names the next page.
     """
-    rows, more = await db.read(lambda uow: service.list_applications(uow, limit, str(after) if after else None))
+    rows, more = await db.read(lambda uow: service.list_applications(uow, limit, str(after) if after else None,
+                                                                     only(caller)))
     headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
     return json_response(ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]),
                          headers=headers)

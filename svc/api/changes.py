@@ -6,10 +6,13 @@ from typing import Annotated, AsyncIterator
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from api.access import Caller, only
 from api.bodies import json_response, next_link
 from api.dependencies import ChangeFeed, Db
 from api.problems import problem_responses
 from api.schemas import ChangeList, ChangeOut, Id, Limit
+from auth.principal import Principal
+from auth.registry import TokenRegistry
 from db.database import Database
 from feed.runtime import Feed
 
@@ -22,11 +25,12 @@ STREAM_PAGE = 500
 Seq = Annotated[int, Query(ge=0, le=2**62)]
 
 
-def _matching(application_id: str | None):
-    return lambda change: application_id is None or change["application_id"] == application_id
+def _matching(application_id: str | None, caller: Principal):
+    return lambda change: (application_id is None or change["application_id"] == application_id) and \
+        caller.sees(change["application_id"])
 
 
-async def _page(db: Database, feed: Feed, after: int, application_id: str | None,
+async def _page(db: Database, feed: Feed, after: int, application_id: str | None, caller: Principal,
                 limit: int) -> tuple[list[dict], int, bool]:
     """Matching changes after `after`, the last_seq to follow, and whether more follow.
 
@@ -36,10 +40,10 @@ async def _page(db: Database, feed: Feed, after: int, application_id: str | None
     upto = feed.hub.seen if feed.hub.listening else await db.read(lambda uow: uow.changes.head())
     if after >= upto:
         return [], max(after, upto), False
-    predicate = _matching(application_id)
+    predicate = _matching(application_id, caller)
     items = feed.hub.changes_after(after, predicate, limit + 1)
     if items is None:
-        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1))
+        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1, only(caller)))
     if len(items) > limit:
         return items[:limit], items[limit - 1]["seq"], True
     return items, upto, False
@@ -51,7 +55,8 @@ async def _head(db: Database) -> int:
 
 @router.get("", response_model=ChangeList, summary="Changes after a seq, held until one comes (long-poll)",
             responses=problem_responses(422, 503))
-async def list_changes(db: Db, feed: ChangeFeed, after: Seq = 0, application_id: Id | None = None,
+async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Caller, after: Seq = 0,
+                       application_id: Id | None = None,
                        limit: Limit = 100, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0):
     """Committed changes with seq above `after`, ascending (of one application with
     `application_id`), and `last_seq`: follow with `after=last_seq` and nothing is ever missed
@@ -61,15 +66,16 @@ async def list_changes(db: Db, feed: ChangeFeed, after: Seq = 0, application_id:
     `Link: rel="next"` while more follow.
     """
     owner = str(application_id) if application_id else None
-    items, last_seq, more = await _page(db, feed, after, owner, limit)
+    items, last_seq, more = await _page(db, feed, after, owner, caller, limit)
     if not items and after > feed.hub.seen and after > (head := await _head(db)):
         items, last_seq, wait = [], head, 0  # a restored database: the client starts over
     if not items and wait > 0:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not items and (remaining := deadline - loop.time()) > 0:
-            await feed.hub.wait(last_seq, _matching(owner), min(remaining, RECHECK_SECONDS))
-            items, last_seq, more = await _page(db, feed, last_seq, owner, limit)
+        tokens = request.app.state.tokens
+        while not items and (remaining := deadline - loop.time()) > 0 and tokens.still_usable(caller):
+            await feed.hub.wait(last_seq, _matching(owner, caller), min(remaining, RECHECK_SECONDS))
+            items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
     headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
     return json_response(ChangeList.model_construct(
         changes=[ChangeOut.model_construct(**item) for item in items], last_seq=last_seq), headers=headers)
@@ -77,7 +83,7 @@ async def list_changes(db: Db, feed: ChangeFeed, after: Seq = 0, application_id:
 
 @router.get("/stream", summary="Every change as a server-sent event",
             responses={200: {"content": {"text/event-stream": {}}}, **problem_responses(422, 503)})
-async def stream_changes(request: Request, db: Db, feed: ChangeFeed, after: Seq = 0,
+async def stream_changes(request: Request, db: Db, feed: ChangeFeed, caller: Caller, after: Seq = 0,
                          application_id: Id | None = None):
     """`text/event-stream`: each change as `id: <seq>`, `event: change`, `data: <the item>`.
     `Last-Event-ID` resumes after that seq (it wins over `after`). A comment every 15 s keeps
@@ -88,19 +94,21 @@ async def stream_changes(request: Request, db: Db, feed: ChangeFeed, after: Seq 
     start = int(resume) if resume.isascii() and resume.isdigit() and len(resume) < 19 else after
     owner = str(application_id) if application_id else None
     head = await _head(db)
-    return StreamingResponse(_events(db, feed, start, owner, head), media_type="text/event-stream",
+    events = _events(db, feed, caller, request.app.state.tokens, start, owner, head)
+    return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _events(db: Database, feed: Feed, sent: int, application_id: str | None, head: int) -> AsyncIterator[str]:
+async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegistry, sent: int,
+                  application_id: str | None, head: int) -> AsyncIterator[str]:
     if sent > head:
         yield f'event: reset\ndata: {json.dumps({"last_seq": head})}\n\n'
         return
     queue = feed.hub.subscribe()  # first: what is applied from here on arrives in the queue
-    predicate = _matching(application_id)
+    predicate = _matching(application_id, caller)
     try:
         while True:  # the backlog, from memory or the table
-            items, last_seq, more = await _page(db, feed, sent, application_id, STREAM_PAGE)
+            items, last_seq, more = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
             for item in items:
                 yield _event(item)
             sent = last_seq
@@ -114,11 +122,11 @@ async def _events(db: Database, feed: Feed, sent: int, application_id: str | Non
             except TimeoutError:
                 batch = []
                 if not feed.hub.listening:  # nothing arrives by the queue then: read the table
-                    batch, last_seq, _ = await _page(db, feed, sent, application_id, STREAM_PAGE)
+                    batch, last_seq, _ = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
                     if not batch:
                         sent = max(sent, last_seq)
-            if batch is None:
-                return  # this stream fell too far behind: the client resumes with Last-Event-ID
+            if batch is None or not tokens.still_usable(caller):
+                return  # too far behind (the client resumes with Last-Event-ID), or its token was revoked
             events = [item for item in batch if item["seq"] > sent and predicate(item)]
             for item in events:
                 yield _event(item)

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.access import Caller, only, require_visible_configuration
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
 from api.dependencies import ChangeFeed, Db
@@ -11,6 +12,7 @@ from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses
 from api.reads import encoded, read_or_watch
 from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
+from errors import InvalidReference
 from services import configurations as service
 
 PREFIX = "/api/v1/configurations"
@@ -26,7 +28,7 @@ def configuration(request: Request, row: dict, status_code: int = 200, headers: 
 
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
              responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
+async def create_configuration(request: Request, db: Db, caller: Caller, key: IdempotencyKey,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
     """Create a configuration of an existing application at version 1; its application's
     version goes up too. Answers 201 with `Location`, `ETag` and `Last-Modified`.
@@ -34,7 +36,9 @@ async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
     `Idempotency-Key` works as for applications. 422 when `application_id` names no
     application, 409 when the name is taken within it, 415 unless the body is JSON.
     """
-    return await write_once(db, request, key, body,
+    if not caller.sees(str(body.application_id)):  # as if it did not exist
+        raise InvalidReference("application_id names no application", "application_id")
+    return await write_once(db, request, key, body, caller.name,
                             lambda uow: service.create_configuration(
                                 uow, str(body.application_id), body.name, body.comments, body.config),
                             lambda row, seq: configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
@@ -42,13 +46,14 @@ async def create_configuration(request: Request, db: Db, key: IdempotencyKey,
 
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
             responses=ERRORS)
-async def list_configurations(db: Db, application_id: Id | None = None,
+async def list_configurations(db: Db, caller: Caller, application_id: Id | None = None,
                               limit: Limit = 100, after: Id | None = None):
     """Configurations in id order, of one application (`application_id`) or all, `limit`
     (1-1000, default 100) at a time, with `Link: rel="next"` while more follow.
     """
     owner = str(application_id) if application_id else None
-    rows, more = await db.read(lambda uow: service.list_configurations(uow, owner, limit, str(after) if after else None))
+    rows, more = await db.read(lambda uow: service.list_configurations(uow, owner, limit, str(after) if after else None,
+                                                                       only(caller)))
     headers = {}
     if more:
         headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
@@ -58,21 +63,27 @@ async def list_configurations(db: Db, application_id: Id | None = None,
 
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_configuration(request: Request, db: Db, feed: ChangeFeed, id: Id):
+async def get_configuration(request: Request, db: Db, feed: ChangeFeed, caller: Caller, id: Id):
     """The configuration with `ETag` and `Last-Modified`; 304 when `If-None-Match` names the
     current ETag (or `*`); 404 when no configuration has this id.
+
+    Answered from the worker's read cache when it may (`Cache-Control: no-cache` asks the
+    database). Watch: with `If-None-Match: "<v>"` and `Prefer: wait=S` (S up to 60) while v is
+    current, the request is held until the version changes (200, the new representation; 404
+    when deleted) or S passes (304), with `Preference-Applied: wait=S`.
     """
     key = str(id)
     return await read_or_watch(
-        request, feed, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
-        lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"]),
+        request, feed, caller, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
+        lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
+                            row["application_id"]),
         lambda change: change["configuration_id"] == key)
 
 
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ConfigurationUpdate))
-async def update_configuration(request: Request, db: Db, id: Id, versions: IfMatch,
+async def update_configuration(request: Request, db: Db, caller: Caller, id: Id, versions: IfMatch,
                                body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
     """Replace name, comments and config as a new version, with its revision in the history.
 
@@ -81,16 +92,18 @@ async def update_configuration(request: Request, db: Db, id: Id, versions: IfMat
     200 with the same ETag, no new revision.
     """
     application_id = str(body.application_id) if body.application_id else None
+    await require_visible_configuration(db, caller, str(id))
     written = await db.write(lambda uow: service.update_configuration(
-        uow, str(id), application_id, body.name, body.comments, body.config, versions))
+        uow, str(id), application_id, body.name, body.comments, body.config, versions), caller.name)
     return configuration(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
                responses={**ERRORS, **problem_responses(404, 412, 428)})
-async def delete_configuration(db: Db, id: Id, versions: IfMatch):
+async def delete_configuration(db: Db, caller: Caller, id: Id, versions: IfMatch):
     """Delete a configuration: 204. Its history stays (the deletion is a revision of its own)
     and a restore brings it back. Honours `If-Match` (412, 428).
     """
-    written = await db.write(lambda uow: service.delete_configuration(uow, str(id), versions))
+    await require_visible_configuration(db, caller, str(id))
+    written = await db.write(lambda uow: service.delete_configuration(uow, str(id), versions), caller.name)
     return Response(status_code=204, headers=change_seq_header(written.seq))

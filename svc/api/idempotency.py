@@ -34,12 +34,12 @@ def fingerprint(method: str, path: str, body: BaseModel) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
-async def write_once(db: Database, request: Request, key: str | None, body: BaseModel,
+async def write_once(db: Database, request: Request, key: str | None, body: BaseModel, actor: str,
                      use_case: Callable[[UnitOfWork], T], respond: Callable[[T, dict], Response]) -> Response:
     """Run the write and answer with `respond(result, Change-Seq header)`; under a key, a
     retry gets the stored answer (its Change-Seq included)."""
     if key is None:
-        written = await db.write(use_case)
+        written = await db.write(use_case, actor)
         return respond(written.result, change_seq_header(written.seq))
 
     def respond_in(uow: UnitOfWork) -> StoredAnswer:
@@ -50,7 +50,7 @@ async def write_once(db: Database, request: Request, key: str | None, body: Base
         return idempotency.once(uow, key, fingerprint(request.method, request.url.path, body),
                                 lambda: respond_in(uow))
 
-    answer, replayed = (await db.write(write)).result
+    answer, replayed = (await db.write(write, actor)).result
     headers = {**answer["headers"], "Idempotent-Replayed": "true"} if replayed else answer["headers"]
     return Response(answer["body"], status_code=answer["status"], headers=headers, media_type=JSON)
 

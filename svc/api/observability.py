@@ -52,5 +52,6 @@ class RequestContext:
             response = problem(500, "an unexpected error occurred", request_id=request_id)
             await response(scope, receive, send_with_id)
         finally:
-            access_log.info("%s %s %s %.1fms request_id=%s", scope["method"], scope["path"], status or "-",
-                            (time.perf_counter() - started) * 1000, request_id)
+            principal = scope["state"].get("principal")
+            access_log.info("%s %s %s %.1fms request_id=%s token=%s", scope["method"], scope["path"], status or "-",
+                            (time.perf_counter() - started) * 1000, request_id, principal.name if principal else "-")

@@ -37,7 +37,7 @@ def test_a_request_id_is_generated_echoed_and_logged(client, caplog):
     request_id = response.headers["x-request-id"]
     assert len(request_id) == 32
     [line] = [r.getMessage() for r in caplog.records if r.name == "config_service.access"]
-    assert line.startswith("GET /ok 200 ") and line.endswith(f"ms request_id={request_id}")
+    assert line.startswith("GET /ok 200 ") and line.endswith(f"ms request_id={request_id} token=-")
 
 
 def test_an_incoming_request_id_is_kept_and_put_in_problem_bodies(client):

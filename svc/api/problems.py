@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.schemas import Problem
-from errors import Conflict, InvalidReference, KeyReused, NotFound, OutcomeUnknown, ServiceError, StaleVersion, Unavailable
+from errors import Conflict, Forbidden, InvalidReference, KeyReused, NotFound, OutcomeUnknown, ServiceError, StaleVersion, Unavailable
 
 PROBLEM_TYPE = "about:blank"
 # The one failure a client must not simply retry: read first, or resend with the same Idempotency-Key.
@@ -75,6 +75,8 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
             return 404, {}, {}
         case Conflict():
             return 409, {}, {}
+        case Forbidden():
+            return 403, {}, {}
         case KeyReused():
             return 422, {}, {"errors": [{"loc": ["header", "Idempotency-Key"], "msg": error.detail}]}
         case InvalidReference():

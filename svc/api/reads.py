@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from api.bodies import JSON
 from api.conditional import none_match
+from auth.principal import Principal
+from errors import NotFound
 from feed.cache import Entry
 from feed.runtime import Feed
 
@@ -19,9 +21,9 @@ RECHECK_SECONDS = 1.0
 PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,9})(?:\s*(?:[,;]|$))", re.IGNORECASE)
 
 
-def encoded(model: BaseModel, version: int, modified) -> Entry:
+def encoded(model: BaseModel, version: int, modified, application_id: str) -> Entry:
     """A representation as the cache keeps it: the body encoded once, with its validators."""
-    return Entry(model.model_dump_json().encode(), version, format_datetime(modified, usegmt=True))
+    return Entry(model.model_dump_json().encode(), version, format_datetime(modified, usegmt=True), application_id)
 
 
 def prefer_wait(request: Request) -> int | None:
@@ -32,17 +34,18 @@ def prefer_wait(request: Request) -> int | None:
 
 
 async def read_through(request: Request, feed: Feed, key: tuple, load: Callable[[], Awaitable[dict]],
-                       encode: Callable[[dict], Entry]) -> Entry:
-    """The cached entry, or a fresh read that fills the cache unless a change overtook it."""
+                       encode: Callable[[dict], Entry], caller: Principal) -> Entry:
+    """The cached entry, or a fresh read that fills the cache unless a change overtook it;
+    NotFound for what the caller may not see."""
     usable = feed.hub.listening and feed.cache.enabled and "no-cache" not in request.headers.get("cache-control", "")
-    if usable:
-        entry = feed.cache.get(key)
-        if entry is not None:
-            return entry
-    token = feed.cache.fill_token()
-    entry = encode(await load())
-    if usable and feed.hub.listening:
-        feed.cache.fill(key, entry, token)
+    entry = feed.cache.get(key) if usable else None
+    if entry is None:
+        token = feed.cache.fill_token()
+        entry = encode(await load())
+        if usable and feed.hub.listening:
+            feed.cache.fill(key, entry, token)
+    if not caller.sees(entry.application_id):
+        raise NotFound(f"no {key[0]} with this id")
     return entry
 
 
@@ -54,13 +57,14 @@ def answer(request: Request, entry: Entry, headers: dict | None = None) -> Respo
     return Response(entry.body, media_type=JSON, headers=validators)
 
 
-async def read_or_watch(request: Request, feed: Feed, key: tuple, load: Callable[[], Awaitable[dict]],
-                        encode: Callable[[dict], Entry], changes_it: Callable[[dict], bool]) -> Response:
+async def read_or_watch(request: Request, feed: Feed, caller: Principal, key: tuple,
+                        load: Callable[[], Awaitable[dict]], encode: Callable[[dict], Entry],
+                        changes_it: Callable[[dict], bool]) -> Response:
     """Answer a GET; with If-None-Match naming the current version and Prefer: wait=S, hold
     it (on the event loop: no connection, no thread) until the resource changes or S passes."""
     wait = prefer_wait(request)
     after = feed.hub.seen  # taken before the read: a change applied after it is never missed
-    entry = await read_through(request, feed, key, load, encode)
+    entry = await read_through(request, feed, key, load, encode, caller)
     header = request.headers.get("if-none-match")
     if wait is None or not none_match(header, entry.version):
         return answer(request, entry)
@@ -70,7 +74,7 @@ async def read_or_watch(request: Request, feed: Feed, key: tuple, load: Callable
     while (remaining := deadline - loop.time()) > 0:
         await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS))
         after = feed.hub.seen
-        entry = await read_through(request, feed, key, load, encode)  # NotFound once it is deleted
+        entry = await read_through(request, feed, key, load, encode, caller)  # NotFound once it is deleted
         if not none_match(header, entry.version):
             return answer(request, entry, applied)
     return answer(request, entry, applied)

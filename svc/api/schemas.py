@@ -151,6 +151,7 @@ class RevisionOut(BaseModel):
     comments: str | None
     config: dict[str, Any]
     changed_at: datetime
+    changed_by: str
 
 
 class RevisionList(RootModel[list[RevisionOut]]):
@@ -166,11 +167,45 @@ class ChangeOut(BaseModel):
     change: Literal["create", "update", "delete", "restore"]
     version: int
     changed_at: datetime
+    changed_by: str
 
 
 class ChangeList(BaseModel):
     changes: list[ChangeOut]
     last_seq: int
+
+
+TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")]
+
+
+class TokenCreate(RequestBody):
+    name: TokenName
+    scope: Literal["read", "write", "admin"]
+    application_ids: list[Id] | None = Field(default=None, min_length=1, max_length=1000)
+    expires_at: datetime | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "deploy-bot", "scope": "write"}]})
+
+
+class TokenOut(BaseModel):
+    """A token as it is listed: never its secret, never its hash."""
+
+    id: str
+    name: str
+    scope: str
+    application_ids: list[str] | None
+    expires_at: datetime | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str  # the secret, in this answer only
+
+
+class TokenList(RootModel[list[TokenOut]]):
+    pass
 
 
 class ValidationFailure(BaseModel):

@@ -27,9 +27,9 @@ def resident_kib(pid: int) -> int:
     return total
 
 
-async def _open(host: str, port: int, path: str):
+async def _open(host: str, port: int, path: str, token: str):
     reader, writer = await asyncio.open_connection(host, port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
     await writer.drain()
     return reader, writer
 
@@ -39,17 +39,18 @@ async def _heard(reader: asyncio.StreamReader, marker: bytes) -> float:
     return time.monotonic()
 
 
-async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str, count: int = 1000) -> dict:
+async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str, token: str,
+                  count: int = 1000) -> dict:
     """`kind` is "long-poll" or "sse". Milliseconds from the PUT's response until each waiter heard of it."""
     host, port = base_url.removeprefix("http://").split(":")
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
         head = (await client.get("/api/v1/changes", params={"after": 2**62})).json()["last_seq"]
         before = resident_kib(pid)
         if kind == "long-poll":
             path, marker = f"/api/v1/changes?after={head}&wait={WAIT_SECONDS}", b"\r\n\r\n"
         else:
             path, marker = f"/api/v1/changes/stream?after={head}", b"event: change"
-        connections = await asyncio.gather(*(_open(host, int(port), path) for _ in range(count)))
+        connections = await asyncio.gather(*(_open(host, int(port), path, token) for _ in range(count)))
         if kind == "sse":  # the stream has started once its head arrived
             await asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections))
         await asyncio.sleep(1.0)

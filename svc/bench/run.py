@@ -22,10 +22,12 @@ import httpx
 import psycopg2
 from psycopg2.extras import Json, execute_values
 
+from auth import cli
 from bench.fanout import fan_out
 from config import load_settings
 from db import migrations
 from db.pool import connect
+from services import tokens
 from services.ids import new_id
 
 SVC = Path(__file__).resolve().parent.parent
@@ -37,6 +39,8 @@ REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKER_COUNTS = (1, 2)
 FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
+AUTH_OFF_SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
+                      "PUT /api/v1/configurations/{id}"]
 SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
              "GET /api/v1/applications/{id}", "GET /api/v1/applications/{id} no-cache",
              "GET /api/v1/applications?limit=100", "POST /api/v1/configurations", "PUT /api/v1/configurations/{id}"]
@@ -68,23 +72,23 @@ def seed(connection, applications: int, per_application: int) -> dict:
             "configurations": [(row[0], row[2]) for row in config_rows]}
 
 
-def lua_script(scenario: str, ids: dict) -> str:
+def lua_script(scenario: str, ids: dict, token: str = "") -> str:
     """A wrk script that sends the scenario's request with random existing ids."""
     apps = ",".join(f'"{id}"' for id in ids["applications"])
     configs = ",".join(f'{{"{id}","{name}"}}' for id, name in ids["configurations"])
     body = json.dumps(sample_config(7)).replace("\\", "\\\\").replace('"', '\\"')
     requests = {
         "GET /api/v1/configurations/{id}":
-            'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1])',
+            'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1], auth)',
         "GET /api/v1/applications/{id}":
-            'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)])',
+            'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)], auth)',
         # The same reads, past the worker's read cache (Cache-Control: no-cache): a trip to PostgreSQL each.
         "GET /api/v1/configurations/{id} no-cache":
             'return wrk.format("GET", "/api/v1/configurations/" .. configs[math.random(#configs)][1], nocache)',
         "GET /api/v1/applications/{id} no-cache":
             'return wrk.format("GET", "/api/v1/applications/" .. apps[math.random(#apps)], nocache)',
         "GET /api/v1/applications?limit=100":
-            'return wrk.format("GET", "/api/v1/applications?limit=100")',
+            'return wrk.format("GET", "/api/v1/applications?limit=100", auth)',
         "POST /api/v1/configurations":
             'counter = counter + 1\n'
             '  local body = "{\\"application_id\\": \\"" .. apps[math.random(#apps)] .. "\\", \\"name\\": \\"bench-"'
@@ -99,7 +103,9 @@ def lua_script(scenario: str, ids: dict) -> str:
             '  return wrk.format("PUT", "/api/v1/configurations/" .. pick[1], headers, body)',
     }
     return (f"apps = {{{apps}}}\nconfigs = {{{configs}}}\nconfig = \"{body}\"\n"
-            'headers = {["Content-Type"] = "application/json"}\nnocache = {["Cache-Control"] = "no-cache"}\n'
+            f'auth = {{["Authorization"] = "Bearer {token}"}}\n'
+            f'headers = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}\n'
+            f'nocache = {{["Cache-Control"] = "no-cache", ["Authorization"] = "Bearer {token}"}}\n'
             "counter = 0\n"
             "tag = tostring(math.random(1, 1000000000))\n"
             "function init(args)\n  math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n"
@@ -197,8 +203,9 @@ def measure(server_pid: int, base_url: str, scenario: str, script: Path | None) 
 
 # --- orchestration --------------------------------------------------------------------
 
-def start_service(database_url: str, workers: int, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": str(workers), "PORT": str(port)}
+def start_service(database_url: str, workers: int, port: int, auth: str = "tokens") -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": str(workers), "PORT": str(port), "AUTH": auth,
+           "HOST": "127.0.0.1"}
     process = subprocess.Popen([sys.executable, "serve.py"], cwd=SVC, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
@@ -237,6 +244,8 @@ def main() -> int:
         ids = seed(connection, APPLICATIONS, CONFIGS_PER_APPLICATION)
         database = server_settings(connection)
         connection.close()
+        ids["token"] = cli.run(lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
+                               load_settings(database_url=database_url))[1]
         results, fan_outs = run_all(database_url, ids)
     finally:
         with admin.cursor() as cursor:
@@ -260,23 +269,25 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict]:
             if scenario == "GET /health":
                 continue
             scripts[scenario] = Path(folder) / f"{len(scripts)}.lua"
-            scripts[scenario].write_text(lua_script(scenario, ids))
-        for workers in WORKER_COUNTS:
+            scripts[scenario].write_text(lua_script(scenario, ids, ids["token"]))
+        sittings = [(str(workers), workers, "tokens", SCENARIOS) for workers in WORKER_COUNTS]
+        sittings.append(("1 AUTH=off", 1, "off", AUTH_OFF_SCENARIOS))  # what checking a token costs
+        for label, workers, auth, scenarios in sittings:
             port = random.randint(20000, 40000)
-            process = start_service(database_url, workers, port)
+            process = start_service(database_url, workers, port, auth)
             try:
-                results[workers] = {}
-                for scenario in SCENARIOS:
+                results[label] = {}
+                for scenario in scenarios:
                     runs = [measure(process.pid, f"http://127.0.0.1:{port}", scenario, scripts.get(scenario))
                             for _ in range(REPETITIONS)]
-                    results[workers][scenario] = summarize(runs)
-                    print(f"{workers} worker(s) {scenario}: {results[workers][scenario]['rps_median']:,.0f} req/s",
+                    results[label][scenario] = summarize(runs)
+                    print(f"{label} worker(s) {scenario}: {results[label][scenario]['rps_median']:,.0f} req/s",
                           flush=True)
-                if workers == 1:
+                if label == "1":
                     config_id, name = ids["configurations"][0]
                     for kind in FAN_OUT_KINDS:
                         fan_outs[kind] = asyncio.run(fan_out(f"http://127.0.0.1:{port}", process.pid, config_id,
-                                                             name, kind, FAN_OUT_WAITERS))
+                                                             name, kind, ids["token"], FAN_OUT_WAITERS))
                         print(f"fan-out {kind}: {fan_outs[kind]}", flush=True)
             finally:
                 process.terminate()

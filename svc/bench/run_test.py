@@ -87,11 +87,13 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     for name, value in {"APPLICATIONS": 5, "CONFIGS_PER_APPLICATION": 2, "REPETITIONS": 1, "SECONDS": 1,
                         "WARM_UP_SECONDS": 1, "WORKER_COUNTS": (1,), "RESULTS": tmp_path, "FAN_OUT_WAITERS": 20,
-                        "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"]}.items():
+                        "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"],
+                        "AUTH_OFF_SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"]}.items():
         monkeypatch.setattr(run, name, value)
     assert run.main() == 0
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     results = report["results"]["1"]
+    assert report["results"]["1 AUTH=off"]["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
     assert results["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
     assert results["GET /health"]["rps_median"] > 0
     assert report["postgres"]["fsync"] in ("on", "off")

@@ -51,15 +51,17 @@ class Database:
         result, _ = await self._run(use_case, True)
         return result
 
-    async def write(self, use_case: Callable[[UnitOfWork], T]) -> Written[T]:
-        """Run a use case in one transaction: committed when it returns, rolled back when it raises."""
-        result, changes = await self._run(use_case, False)
+    async def write(self, use_case: Callable[[UnitOfWork], T], actor: str = "anonymous") -> Written[T]:
+        """Run a use case in one transaction: committed when it returns, rolled back when it raises.
+        `actor` names who makes the change (every revision and feed row records it)."""
+        result, changes = await self._run(use_case, False, actor)
         if changes:
             for observer in self.on_commit:
                 observer(changes)
         return Written(result, changes)
 
-    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool) -> tuple[T, list[dict]]:
+    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool,
+                   actor: str | None = None) -> tuple[T, list[dict]]:
         """503 if the job does not start within the queue wait.
 
         Only a job that has not started is given up, so a write that began is never
@@ -71,7 +73,7 @@ class Database:
         # Every pooled connection may be stale after a database restart; one more attempt opens a fresh one.
         attempts = self.pool.maxconn + 1
         job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
-                                   (self.pool, self.watchdog, use_case, read_only, attempts))
+                                   (self.pool, self.watchdog, use_case, read_only, attempts, actor))
         timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
         try:
             return await result

@@ -14,6 +14,7 @@ from repositories.changes import ChangeRepository
 from repositories.configurations import ConfigurationRepository
 from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
+from repositories.tokens import TokenRepository
 
 T = TypeVar("T")
 
@@ -66,9 +67,15 @@ class UnitOfWork:
         self.applications = ApplicationRepository(self.connection, renew)
         self.configurations = ConfigurationRepository(self.connection, renew)
         self.changes = ChangeRepository(self.connection, renew)
+        self.tokens = TokenRepository(self.connection, renew)
         self.idempotency = IdempotencyRepository(self.connection, renew)
         self.migrations = MigrationRepository(self.connection, renew)
         return self
+
+    def act_as(self, actor: str) -> None:
+        """Name who this transaction's writes are by: every revision and feed row records it."""
+        with self.connection.cursor() as cursor:  # a setting of this transaction only
+            cursor.execute("SELECT set_config('config_service.actor', %s, true)", (actor,))
 
     def commit(self) -> None:
         if self.read_only:
@@ -109,7 +116,7 @@ class UnitOfWork:
 
 
 def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool,
-                        attempts: int) -> tuple[T, list[dict]]:
+                        attempts: int, actor: str | None = None) -> tuple[T, list[dict]]:
     """Run a use case in a unit of work of its own and commit it unless it raised (or reads only);
     return its result and the changes it recorded (committed now).
 
@@ -122,6 +129,8 @@ def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], rea
     while True:
         try:
             with UnitOfWork(pool, watchdog, read_only) as uow:
+                if actor is not None and not read_only:
+                    uow.act_as(actor)  # inside the block: a dead connection fails here and is handled
                 result = use_case(uow)
                 if not read_only:
                     uow.commit()

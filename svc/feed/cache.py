@@ -12,6 +12,7 @@ class Entry:
     body: bytes
     version: int
     last_modified: str
+    application_id: str  # whose it is, so a token limited to other applications never sees it
 
     @property
     def size(self) -> int:

@@ -4,7 +4,7 @@ A, B, C = ("configuration", "A"), ("configuration", "B"), ("application", "C")
 
 
 def entry(size=10, version=1) -> Entry:
-    return Entry(b"x" * size, version, "Fri, 27 Nov 2026 08:00:05 GMT")
+    return Entry(b"x" * size, version, "Fri, 27 Nov 2026 08:00:05 GMT", "01J0000000000000000000000A")
 
 
 def test_a_filled_entry_is_found_and_the_least_recently_used_goes_first():

@@ -31,7 +31,7 @@ def test_changes_apply_in_seq_order_and_wait_for_a_gap_to_close(hub):
 def test_a_change_invalidates_its_configuration_and_application_before_it_is_reported(hub):
     token = hub.cache.fill_token()
     for key in (("configuration", "C"), ("application", "A"), ("configuration", "other")):
-        hub.cache.fill(key, Entry(b"{}", 1, "x"), token)
+        hub.cache.fill(key, Entry(b"{}", 1, "x", "A"), token)
     hub.apply([change(2)])  # beyond a gap: not reported yet, but already invalidated
     assert hub.seen == 0 and hub.cache.get(("configuration", "C")) is None
     assert hub.cache.get(("application", "A")) is None and hub.cache.get(("configuration", "other"))
@@ -83,6 +83,6 @@ async def test_streams_get_each_batch_and_a_stream_too_far_behind_is_ended(hub):
 
 def test_a_lost_listener_turns_the_cache_off_and_empties_it(hub):
     hub.listening = True
-    hub.cache.fill(("configuration", "C"), Entry(b"{}", 1, "x"), hub.cache.fill_token())
+    hub.cache.fill(("configuration", "C"), Entry(b"{}", 1, "x", "A"), hub.cache.fill_token())
     hub.disconnected()
     assert not hub.listening and len(hub.cache) == 0

@@ -1,8 +1,11 @@
-"""One LISTEN connection per worker, read on the event loop, that keeps the hub caught up.
+"""One LISTEN connection per worker, read on the event loop, that keeps the hub caught up
+(and the worker's token map current).
 
 NOTIFY is only a wake-up: on each one, on a reconnect and every few seconds, the listener
 reads the changes after the hub's last seen seq from the table (through the pool, on the
 executor) and applies them. So a lost notification delays a change; it never loses one.
+Token changes come on a channel of their own; each one, and each reconnect, reloads the
+map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
 import asyncio
 import logging
@@ -14,7 +17,9 @@ from db.database import Database
 from db.pool import connect
 from errors import Unavailable
 from feed.hub import ChangeHub
+from auth.registry import TokenRegistry
 from repositories.changes import CHANNEL
+from repositories.tokens import CHANNEL as TOKENS_CHANNEL
 
 logger = logging.getLogger("config_service.feed")
 CATCH_UP_SECONDS = 2.0  # a periodic read covers a notification lost any other way
@@ -28,8 +33,9 @@ class ConnectionLost(Exception):
 
 
 class ChangeListener:
-    def __init__(self, settings: Settings, database: Database, hub: ChangeHub):
-        self._settings, self._database, self._hub = settings, database, hub
+    def __init__(self, settings: Settings, database: Database, hub: ChangeHub, tokens: TokenRegistry):
+        self._settings, self._database, self._hub, self._tokens = settings, database, hub, tokens
+        self._tokens_changed = False
         self._wake = asyncio.Event()
         self._lost = False
         self._connection = None
@@ -53,8 +59,9 @@ class ChangeListener:
         while True:
             try:
                 await self._listen()
-                await self._catch_up()  # after LISTEN: nothing committed from here on goes unheard
-                self._hub.listening = True
+                await self._reload_tokens()  # after LISTEN, as the catch-up: nothing from here on goes unheard
+                await self._catch_up()
+                self._hub.listening = self._tokens.trusted = True
                 backoff = BACKOFF_SECONDS[0]
                 while True:
                     try:
@@ -64,12 +71,15 @@ class ChangeListener:
                     self._wake.clear()
                     if self._lost:
                         raise ConnectionLost()
+                    if self._tokens_changed:
+                        await self._reload_tokens()
                     await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
                 if self._hub.listening:
                     logger.warning("the change listener lost its connection (%s); reconnecting",
                                    type(error).__name__)
                 self._hub.disconnected()
+                self._tokens.trusted = False
                 self._disconnect()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_SECONDS[1])
@@ -85,16 +95,23 @@ class ChangeListener:
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {CHANNEL}")
+            cursor.execute(f"LISTEN {TOKENS_CHANNEL}")
         return connection
 
     def _readable(self) -> None:
         try:
             self._connection.poll()
+            if any(notify.channel == TOKENS_CHANNEL for notify in self._connection.notifies):
+                self._tokens_changed = True
             self._connection.notifies.clear()
         except (psycopg2.Error, OSError):
             self._lost = True
             asyncio.get_running_loop().remove_reader(self._fd)
         self._wake.set()
+
+    async def _reload_tokens(self) -> None:
+        self._tokens_changed = False
+        self._tokens.load(await self._database.read(lambda uow: uow.tokens.usable()))
 
     async def _catch_up(self) -> None:
         while True:

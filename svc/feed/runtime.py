@@ -3,6 +3,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator
 
+from auth.registry import TokenRegistry
 from config import Settings
 from db.database import Database
 from feed.cache import ReadCache
@@ -18,11 +19,11 @@ class Feed:
 
 
 @asynccontextmanager
-async def open_feed(settings: Settings, database: Database) -> AsyncIterator[Feed]:
+async def open_feed(settings: Settings, database: Database, tokens: TokenRegistry) -> AsyncIterator[Feed]:
     """Start listening; this worker's own commits reach the hub at once (read-your-writes)."""
     cache = ReadCache(settings.read_cache_size, settings.read_cache_bytes)
     hub = ChangeHub(cache)
-    listener = ChangeListener(settings, database, hub)
+    listener = ChangeListener(settings, database, hub, tokens)
     hub.on_gap = listener.request_catch_up
     database.on_commit.append(hub.apply)
     listener.start()

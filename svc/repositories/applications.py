@@ -72,9 +72,10 @@ class ApplicationRepository(Repository):
             {"id": id, "versions": versions_param(versions)},
         )
 
-    def list(self, limit: int, after: str | None) -> list[dict]:
-        """Up to `limit` applications in id order, starting after the id `after`."""
+    def list(self, limit: int, after: str | None, only: list[str] | None = None) -> list[dict]:
+        """Up to `limit` applications in id order, starting after the id `after` (of `only`, if given)."""
         return self._fetch_all(
-            f"SELECT {COLUMNS} FROM applications WHERE id > %s ORDER BY id LIMIT %s",
-            (after or "", limit),
+            f"SELECT {COLUMNS} FROM applications WHERE id > %(after)s"
+            " AND (%(only)s::varchar[] IS NULL OR id = ANY(%(only)s::varchar[])) ORDER BY id LIMIT %(limit)s",
+            {"after": after or "", "only": only, "limit": limit},
         )

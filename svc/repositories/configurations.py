@@ -12,6 +12,8 @@ from repositories.base import VERSION_MATCHES, Repository, versions_param
 
 COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
 REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
+# changed_by is filled in by the column's default: the transaction's actor (migration 0005).
+REVISION_READ_COLUMNS = REVISION_COLUMNS + ", changed_by"
 
 
 def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
@@ -101,14 +103,14 @@ class ConfigurationRepository(Repository):
     def revisions(self, id: str, limit: int, before: int | None) -> list[dict]:
         """Up to `limit` revisions, newest first, older than version `before`."""
         return self._fetch_all(
-            f"SELECT {REVISION_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s"
+            f"SELECT {REVISION_READ_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s"
             " AND version < %s ORDER BY version DESC LIMIT %s",
             (id, before or 2**31 - 1, limit),
         )
 
     def revision(self, id: str, version: int) -> dict | None:
         return self._fetch_one(
-            f"SELECT {REVISION_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s AND version = %s",
+            f"SELECT {REVISION_READ_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s AND version = %s",
             (id, version),
         )
 
@@ -152,11 +154,20 @@ class ConfigurationRepository(Repository):
             {"id": id, "version": version},
         )
 
-    def list(self, application_id: str | None, limit: int, after: str | None) -> list[dict]:
-        """Up to `limit` configurations in id order after the id `after`, of one application or all."""
+    def list(self, application_id: str | None, limit: int, after: str | None,
+             only: list[str] | None = None) -> list[dict]:
+        """Up to `limit` configurations in id order after the id `after`, of one application or
+        all (of the applications `only`, if given)."""
         return self._fetch_all(
             f"SELECT {COLUMNS} FROM configurations WHERE id > %(after)s"
             " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
+            " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
             " ORDER BY id LIMIT %(limit)s",
-            {"after": after or "", "application_id": application_id, "limit": limit},
+            {"after": after or "", "application_id": application_id, "limit": limit, "only": only},
         )
+
+    def owner_of(self, id: str) -> str | None:
+        """The application a configuration belongs (or belonged) to; it never changes."""
+        row = self._fetch_one(
+            "SELECT application_id FROM configuration_revisions WHERE configuration_id = %s LIMIT 1", (id,))
+        return None if row is None else row["application_id"]

@@ -43,6 +43,7 @@ def delete_application(uow: UnitOfWork, id: str, versions: Versions = None) -> N
     uow.changes.record(id, None, "delete", deleted["version"])
 
 
-def list_applications(uow: UnitOfWork, limit: int, after: str | None) -> tuple[list[ApplicationRow], bool]:
-    """A page of applications in id order, and whether more follow it."""
-    return page(lambda n: uow.applications.list(n, after), limit)
+def list_applications(uow: UnitOfWork, limit: int, after: str | None,
+                      only: list[str] | None = None) -> tuple[list[ApplicationRow], bool]:
+    """A page of applications in id order (of `only`, if given), and whether more follow it."""
+    return page(lambda n: uow.applications.list(n, after, only), limit)

@@ -21,10 +21,10 @@ def get_configuration(uow: UnitOfWork, id: str) -> ConfigurationRow:
     return row
 
 
-def list_configurations(uow: UnitOfWork, application_id: str | None, limit: int,
-                        after: str | None) -> tuple[list[ConfigurationRow], bool]:
-    """A page of configurations in id order, and whether more follow it."""
-    return page(lambda n: uow.configurations.list(application_id, n, after), limit)
+def list_configurations(uow: UnitOfWork, application_id: str | None, limit: int, after: str | None,
+                        only: list[str] | None = None) -> tuple[list[ConfigurationRow], bool]:
+    """A page of configurations in id order (of the applications `only`, if given), and whether more follow it."""
+    return page(lambda n: uow.configurations.list(application_id, n, after, only), limit)
 
 
 def update_configuration(uow: UnitOfWork, id: str, application_id: str | None, name: str, comments: str | None,

@@ -41,6 +41,7 @@ class RevisionRow(TypedDict):
     comments: str | None
     config: dict[str, Any]
     changed_at: datetime
+    changed_by: str
 
 
 class StoredAnswer(TypedDict):
@@ -60,6 +61,7 @@ class ChangeRow(TypedDict):
     change: str
     version: int
     changed_at: datetime
+    changed_by: str
 
 
 class Deleted(TypedDict, total=False):
@@ -108,7 +110,7 @@ class Applications(Protocol):
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
-    def list(self, limit: int, after: str | None) -> list[ApplicationRow]: ...
+    def list(self, limit: int, after: str | None, only: list[str] | None = None) -> list[ApplicationRow]: ...
 
 
 class Configurations(Protocol):
@@ -124,7 +126,10 @@ class Configurations(Protocol):
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
-    def list(self, application_id: str | None, limit: int, after: str | None) -> list[ConfigurationRow]: ...
+    def list(self, application_id: str | None, limit: int, after: str | None,
+             only: list[str] | None = None) -> list[ConfigurationRow]: ...
+
+    def owner_of(self, id: str) -> str | None: ...
 
     def revisions(self, id: str, limit: int, before: int | None) -> list[RevisionRow]: ...
 
@@ -143,9 +148,31 @@ class Changes(Protocol):
     def record(self, application_id: str, configuration_id: str | None, change: str, version: int,
                changed_at: datetime | None = None) -> ChangeRow: ...
 
-    def since(self, after: int, upto: int, application_id: str | None, limit: int) -> list[ChangeRow]: ...
+    def since(self, after: int, upto: int, application_id: str | None, limit: int,
+              only: list[str] | None = None) -> list[ChangeRow]: ...
 
     def head(self) -> int: ...
+
+
+class Tokens(Protocol):
+    def add(self, id: str, name: str, scope: str, application_ids: list[str] | None, secret_hash: str,
+            expires_at: datetime | None) -> dict[str, Any]: ...
+
+    def list(self) -> list[dict[str, Any]]: ...
+
+    def usable(self) -> list[dict[str, Any]]: ...
+
+    def by_hash(self, secret_hash: str) -> dict[str, Any] | None: ...
+
+    def revoke(self, id: str) -> dict[str, Any] | None: ...
+
+    def revoke_by_name(self, name: str) -> dict[str, Any] | None: ...
+
+    def touch(self, ids: list[str]) -> int: ...
+
+    def announce(self) -> None: ...
+
+    def any_exist(self) -> bool: ...
 
 
 class Idempotency(Protocol):
@@ -166,5 +193,6 @@ class UnitOfWork(Protocol):
     applications: Applications
     configurations: Configurations
     changes: Changes
+    tokens: Tokens
     idempotency: Idempotency
     migrations: Migrations

@@ -12,6 +12,7 @@ from repositories.configurations import ConfigurationRepository
 from repositories.changes import ChangeRepository
 from repositories.idempotency import IdempotencyRepository
 from repositories.migrations import MigrationRepository
+from repositories.tokens import TokenRepository
 from services import contracts
 from test import fakes
 
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (contracts.Applications, ApplicationRepository), (contracts.Applications, fakes.FakeApplications),
     (contracts.Configurations, ConfigurationRepository), (contracts.Configurations, fakes.FakeConfigurations),
     (contracts.Changes, ChangeRepository), (contracts.Changes, fakes.FakeChanges),
+    (contracts.Tokens, TokenRepository), (contracts.Tokens, fakes.FakeTokens),
     (contracts.Idempotency, IdempotencyRepository), (contracts.Idempotency, fakes.FakeIdempotency),
     (contracts.Migrations, MigrationRepository), (contracts.Migrations, fakes.FakeMigrations),
 ]

@@ -58,11 +58,14 @@ class FakeApplications:
             raise Conflict("the application still has configurations; delete them first")
         return {"id": id, "version": self.rows.pop(id)["version"] + 1}
 
-    def list(self, limit, after):
-        return [dict(self.rows[id]) for id in sorted(self.rows) if id > (after or "")][:limit]
+    def list(self, limit, after, only=None):
+        return [dict(self.rows[id]) for id in sorted(self.rows)
+                if id > (after or "") and (only is None or id in only)][:limit]
 
 
 class FakeConfigurations:
+    actor = "anonymous"  # who writes, as the real unit of work's transaction setting says
+
     def __init__(self, tables: dict):
         self.rows, self.applications = tables["configurations"], tables["applications"]
         self.history = tables["revisions"]  # (configuration id, version) -> revision
@@ -71,7 +74,7 @@ class FakeConfigurations:
         self.history[(row["id"], row["version"])] = {
             "configuration_id": row["id"], "version": row["version"], "change": change,
             "application_id": row["application_id"], "name": row["name"], "comments": row["comments"],
-            "config": copy.deepcopy(row["config"]), "changed_at": _now()}
+            "config": copy.deepcopy(row["config"]), "changed_at": _now(), "changed_by": self.actor}
 
     def _bump_application(self, application_id: str) -> None:
         application = self.applications[application_id]
@@ -99,9 +102,13 @@ class FakeConfigurations:
     def version_of(self, id):
         return self.rows[id]["version"] if id in self.rows else None
 
-    def list(self, application_id, limit, after):
+    def list(self, application_id, limit, after, only=None):
         rows = [self.rows[id] for id in sorted(self.rows) if id > (after or "")]
-        return [dict(r) for r in rows if application_id in (None, r["application_id"])][:limit]
+        return [dict(r) for r in rows if application_id in (None, r["application_id"])
+                and (only is None or r["application_id"] in only)][:limit]
+
+    def owner_of(self, id):
+        return next((r["application_id"] for (key, _), r in self.history.items() if key == id), None)
 
     def update(self, id, name, comments, config, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
@@ -159,23 +166,77 @@ class FakeConfigurations:
 
 
 class FakeChanges:
+    actor = "anonymous"
+
     def __init__(self, tables: dict):
         self.rows = tables["changes"]
         self.recorded = []
 
     def record(self, application_id, configuration_id, change, version, changed_at=None):
         row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
-               "change": change, "version": version, "changed_at": changed_at or _now()}
+               "change": change, "version": version, "changed_at": changed_at or _now(), "changed_by": self.actor}
         self.rows.append(row)
         self.recorded.append(row)
         return row
 
-    def since(self, after, upto, application_id, limit):
-        return [dict(r) for r in self.rows
-                if after < r["seq"] <= upto and application_id in (None, r["application_id"])][:limit]
+    def since(self, after, upto, application_id, limit, only=None):
+        return [dict(r) for r in self.rows if after < r["seq"] <= upto and application_id in (None, r["application_id"])
+                and (only is None or r["application_id"] in only)][:limit]
 
     def head(self):
         return len(self.rows)
+
+
+class FakeTokens:
+    def __init__(self, tables: dict):
+        self.rows = tables["tokens"]
+
+    def add(self, id, name, scope, application_ids, secret_hash, expires_at):
+        if any(row["name"] == name for row in self.rows.values()):
+            raise Conflict("a token with this name exists (names are never reused)")
+        self.rows[id] = {"id": id, "name": name, "scope": scope, "application_ids": application_ids,
+                         "secret_hash": secret_hash, "expires_at": expires_at, "created_at": _now(),
+                         "last_used_at": None, "revoked_at": None}
+        return self._public(self.rows[id])
+
+    def list(self):
+        return [self._public(row) for _, row in sorted(self.rows.items())]
+
+    def usable(self):
+        return [dict(row) for row in self.rows.values() if self._usable(row)]
+
+    def by_hash(self, secret_hash):
+        return next((dict(row) for row in self.rows.values() if row["secret_hash"] == secret_hash
+                     and self._usable(row)), None)
+
+    def revoke(self, id):
+        if id not in self.rows:
+            return None
+        self.rows[id]["revoked_at"] = self.rows[id]["revoked_at"] or _now()
+        return self._public(self.rows[id])
+
+    def revoke_by_name(self, name):
+        found = next((id for id, row in self.rows.items() if row["name"] == name), None)
+        return None if found is None else self.revoke(found)
+
+    def touch(self, ids):
+        for id in ids:
+            self.rows[id]["last_used_at"] = _now()
+        return len(ids)
+
+    def announce(self):
+        self.announced = True
+
+    def any_exist(self):
+        return bool(self.rows)
+
+    @staticmethod
+    def _usable(row):
+        return row["revoked_at"] is None and (row["expires_at"] is None or row["expires_at"] > _now())
+
+    @staticmethod
+    def _public(row):
+        return {key: value for key, value in row.items() if key != "secret_hash"}
 
 
 class FakeIdempotency:
@@ -206,11 +267,13 @@ class FakeMigrations:
 class FakeUnitOfWork:
     """One attempt's working copy of the committed tables."""
 
-    def __init__(self, tables: dict):
+    def __init__(self, tables: dict, actor: str = "anonymous"):
         self.tables = tables
         self.applications = FakeApplications(tables)
         self.configurations = FakeConfigurations(tables)
         self.changes = FakeChanges(tables)
+        self.tokens = FakeTokens(tables)
+        self.configurations.actor = self.changes.actor = actor
         self.idempotency = FakeIdempotency(tables)
         self.migrations = FakeMigrations(tables)
 
@@ -220,12 +283,12 @@ class FakeDatabase:
     returns, `read` never commits. What was committed is in `committed`."""
 
     def __init__(self):
-        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "changes": [], "idempotency": {},
+        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "changes": [], "tokens": {}, "idempotency": {},
                           "migrations": {}}
         self.commits = 0
 
-    def write(self, use_case):
-        uow = FakeUnitOfWork(copy.deepcopy(self.committed))
+    def write(self, use_case, actor: str = "anonymous"):
+        uow = FakeUnitOfWork(copy.deepcopy(self.committed), actor)
         result = use_case(uow)
         self.committed = uow.tables
         self.commits += 1

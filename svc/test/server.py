@@ -21,7 +21,7 @@ def start_server(database_url: str, **settings: str) -> tuple[subprocess.Popen, 
     """Start serve.py on a free port; return the process and its base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "POOL_SIZE": "2",
-           "EXECUTOR_WORKERS": "2", **settings}
+           "EXECUTOR_WORKERS": "2", "AUTH": "off", **settings}
     process = subprocess.Popen([sys.executable, "serve.py"], cwd=SVC, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     return process, f"http://127.0.0.1:{port}"

@@ -1,0 +1,60 @@
+"""A worker's map of usable tokens by the hash of their secret: checking a known token costs
+no database trip. The change listener reloads it on every token notification and reconnect;
+while it cannot vouch for the map, the database decides."""
+import time
+from datetime import datetime, timezone
+
+from auth.principal import Principal
+from auth.secrets import hash_secret
+
+UNKNOWN_LOOKUPS_PER_SECOND = 20  # database look-ups of tokens the map does not know, per worker
+
+
+def principal_of(row: dict) -> Principal:
+    ids = row["application_ids"]
+    return Principal(row["name"], row["scope"], frozenset(ids) if ids is not None else None, row["id"])
+
+
+class TokenRegistry:
+    def __init__(self):
+        self._by_hash: dict[str, tuple[Principal, datetime | None]] = {}
+        self._ids: set[str] = set()
+        self.trusted = False  # the map is complete and current (the listener is connected)
+        self._allowance, self._refilled = float(UNKNOWN_LOOKUPS_PER_SECOND), time.monotonic()
+        self.used: set[str] = set()  # token ids seen since the last write of last_used_at
+
+    def load(self, rows: list[dict]) -> None:
+        """Replace the map with the usable tokens (rows carry `secret_hash`)."""
+        self._by_hash = {row["secret_hash"]: (principal_of(row), row["expires_at"]) for row in rows}
+        self._ids = {row["id"] for row in rows}
+
+    def known(self, secret: str) -> tuple[str, Principal | None]:
+        """The secret's hash, and its principal when the map knows it as usable now."""
+        digest = hash_secret(secret)
+        found = self._by_hash.get(digest)  # a dict look-up by the whole hash: no early-exit comparison of secrets
+        if found is None:
+            return digest, None
+        principal, expires_at = found
+        if expires_at is not None and expires_at <= datetime.now(timezone.utc):
+            return digest, None
+        return digest, principal
+
+    def forget(self, token_id: str) -> None:
+        """Drop a token this worker just revoked, before the notification comes back to it."""
+        self._by_hash = {digest: entry for digest, entry in self._by_hash.items() if entry[0].token_id != token_id}
+        self._ids.discard(token_id)
+
+    def still_usable(self, principal: Principal) -> bool:
+        """For held requests and streams: is their token still in the map?"""
+        return principal.token_id is None or not self.trusted or principal.token_id in self._ids
+
+    def may_look_up(self) -> bool:
+        """Rate limit for database look-ups of tokens the map does not know."""
+        now = time.monotonic()
+        self._allowance = min(UNKNOWN_LOOKUPS_PER_SECOND,
+                              self._allowance + (now - self._refilled) * UNKNOWN_LOOKUPS_PER_SECOND)
+        self._refilled = now
+        if self._allowance < 1:
+            return False
+        self._allowance -= 1
+        return True

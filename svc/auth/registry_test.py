@@ -1,0 +1,47 @@
+from datetime import datetime, timedelta, timezone
+
+from auth.principal import Principal
+from auth.registry import UNKNOWN_LOOKUPS_PER_SECOND, TokenRegistry
+from auth.secrets import hash_secret
+
+
+def row(id, name, secret, expires_at=None, application_ids=None):
+    return {"id": id, "name": name, "scope": "read", "application_ids": application_ids,
+            "secret_hash": hash_secret(secret), "expires_at": expires_at}
+
+
+def test_a_known_token_is_found_by_the_hash_of_its_secret():
+    registry = TokenRegistry()
+    registry.load([row("1", "ci", "cfg_a", application_ids=["A"])])
+    digest, principal = registry.known("cfg_a")
+    assert digest == hash_secret("cfg_a") and principal == Principal("ci", "read", frozenset({"A"}), "1")
+    assert registry.known("cfg_b")[1] is None
+
+
+def test_an_expired_token_is_not_known():
+    registry = TokenRegistry()
+    registry.load([row("1", "old", "cfg_a", datetime.now(timezone.utc) - timedelta(seconds=1))])
+    assert registry.known("cfg_a")[1] is None
+
+
+def test_a_token_no_longer_loaded_is_no_longer_usable_once_the_map_is_trusted():
+    registry = TokenRegistry()
+    registry.load([row("1", "ci", "cfg_a")])
+    principal = registry.known("cfg_a")[1]
+    registry.load([])
+    assert registry.still_usable(principal)  # untrusted: the map cannot say
+    registry.trusted = True
+    assert not registry.still_usable(principal)
+
+
+def test_database_look_ups_of_unknown_tokens_are_rate_limited():
+    registry = TokenRegistry()
+    allowed = sum(registry.may_look_up() for _ in range(UNKNOWN_LOOKUPS_PER_SECOND * 3))
+    assert UNKNOWN_LOOKUPS_PER_SECOND <= allowed < UNKNOWN_LOOKUPS_PER_SECOND + 3
+
+
+def test_a_revoked_token_is_forgotten_at_once():
+    registry = TokenRegistry()
+    registry.load([row("1", "ci", "cfg_a"), row("2", "other", "cfg_b")])
+    registry.forget("1")
+    assert registry.known("cfg_a")[1] is None and registry.known("cfg_b")[1] is not None

@@ -1,0 +1,42 @@
+"""Use cases of API tokens: the secret is made here and returned once; only its hash is kept."""
+from datetime import datetime, timezone
+
+from auth.secrets import hash_secret, new_secret
+from errors import InvalidReference, NotFound
+from services.contracts import UnitOfWork
+from services.ids import new_id
+
+
+def create_token(uow: UnitOfWork, name: str, scope: str, application_ids: list[str] | None,
+                 expires_at: datetime | None) -> tuple[dict, str]:
+    """The new token's row and its secret (shown this once)."""
+    if expires_at is not None and expires_at <= datetime.now(timezone.utc):
+        raise InvalidReference("expires_at is in the past", "expires_at")
+    if application_ids is not None:
+        missing = [id for id in application_ids if uow.applications.version_of(id) is None]
+        if missing or not application_ids:
+            raise InvalidReference("application_ids must name existing applications", "application_ids")
+    secret = new_secret()
+    row = uow.tokens.add(new_id(), name, scope, application_ids, hash_secret(secret), expires_at)
+    uow.tokens.announce()
+    return row, secret
+
+
+def list_tokens(uow: UnitOfWork) -> list[dict]:
+    return uow.tokens.list()
+
+
+def revoke_token(uow: UnitOfWork, id: str) -> dict:
+    row = uow.tokens.revoke(id)
+    if row is None:
+        raise NotFound("no token with this id")
+    uow.tokens.announce()
+    return row
+
+
+def revoke_token_by_name(uow: UnitOfWork, name: str) -> dict:
+    row = uow.tokens.revoke_by_name(name)
+    if row is None:
+        raise NotFound("no token with this name")
+    uow.tokens.announce()
+    return row
