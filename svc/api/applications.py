@@ -43,16 +43,16 @@ async def create_application(request: Request, db: Db, caller: Caller, key: Idem
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_application(request: Request, db: Db, feed: ChangeFeed, caller: Caller, id: Id):
+async def get_application(request: Request, id: Id):
     """The application with the ids of its configurations, `ETag` and `Last-Modified`.
 
     `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
     application has this id. Cached and watchable (`Prefer: wait=S`) as a configuration is.
     """
-    key = str(id)
-    require_visible(caller, key)
+    key, db = str(id), request.app.state.database
+    require_visible(request.state.principal, key)
     return await read_or_watch(
-        request, feed, caller, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
+        request, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
         lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"], row["id"]),
         lambda change: change["application_id"] == key and (
             change["configuration_id"] is None or change["change"] != "update"))

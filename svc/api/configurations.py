@@ -63,7 +63,7 @@ async def list_configurations(db: Db, caller: Caller, application_id: Id | None 
 
 @router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
             responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
-async def get_configuration(request: Request, db: Db, feed: ChangeFeed, caller: Caller, id: Id):
+async def get_configuration(request: Request, id: Id):
     """The configuration with `ETag` and `Last-Modified`; 304 when `If-None-Match` names the
     current ETag (or `*`); 404 when no configuration has this id.
 
@@ -72,9 +72,9 @@ async def get_configuration(request: Request, db: Db, feed: ChangeFeed, caller: 
     current, the request is held until the version changes (200, the new representation; 404
     when deleted) or S passes (304), with `Preference-Applied: wait=S`.
     """
-    key = str(id)
+    key, db = str(id), request.app.state.database
     return await read_or_watch(
-        request, feed, caller, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
+        request, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
         lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
                             row["application_id"]),
         lambda change: change["configuration_id"] == key)

@@ -1,8 +1,8 @@
 """Request ids, one access log line per request, and the last word on unexpected errors."""
 import logging
+import random
 import re
 import time
-import uuid
 
 from api.problems import problem
 
@@ -12,6 +12,12 @@ access_log = logging.getLogger("config_service.access")
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming id is kept only when it is short and plain, so it is safe to log and echo.
 VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def new_request_id() -> str:
+    """32 hex digits. Request ids correlate log lines, they guard nothing: no system call for
+    random bytes on every request (uuid4 read /dev/urandom each time: ~10 us)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _incoming_request_id(headers) -> str | None:
@@ -31,7 +37,7 @@ class RequestContext:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        request_id = _incoming_request_id(scope["headers"]) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope["headers"]) or new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         echoed = (REQUEST_ID_HEADER, request_id.encode())
         status = 0

@@ -57,11 +57,16 @@ def answer(request: Request, entry: Entry, headers: dict | None = None) -> Respo
     return Response(entry.body, media_type=JSON, headers=validators)
 
 
-async def read_or_watch(request: Request, feed: Feed, caller: Principal, key: tuple,
-                        load: Callable[[], Awaitable[dict]], encode: Callable[[dict], Entry],
-                        changes_it: Callable[[dict], bool]) -> Response:
+async def read_or_watch(request: Request, key: tuple, load: Callable[[], Awaitable[dict]],
+                        encode: Callable[[dict], Entry], changes_it: Callable[[dict], bool]) -> Response:
     """Answer a GET; with If-None-Match naming the current version and Prefer: wait=S, hold
-    it (on the event loop: no connection, no thread) until the resource changes or S passes."""
+    it (on the event loop: no connection, no thread) until the resource changes or S passes.
+
+    The hot path of the service: the feed and the caller come from the app's and the request's
+    state rather than as FastAPI dependencies, each of which costs ~10 us a request to resolve
+    (measured: a cache hit took 94 us with three of them)."""
+    feed: Feed = request.app.state.feed
+    caller: Principal = request.state.principal
     wait = prefer_wait(request)
     after = feed.hub.seen  # taken before the read: a change applied after it is never missed
     entry = await read_through(request, feed, key, load, encode, caller)
