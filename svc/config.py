@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     require_if_match: bool = False
     migration_lock_wait_seconds: float = Field(300, gt=0, le=86400)
     auth: Literal["tokens", "off"] = "tokens"
+    max_transaction_operations: int = Field(1000, ge=1, le=100_000)
     read_cache_size: int = Field(10_000, ge=0)
     read_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
 

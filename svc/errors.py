@@ -40,6 +40,18 @@ class StaleVersion(ServiceError):
         self.current_version = current_version
 
 
+class PreconditionMissing(ServiceError):
+    """The service requires a precondition (If-Match) on writes, and none was given."""
+
+
+class OperationFailed(ServiceError):
+    """Step `index` of a transaction failed with `cause`; nothing of the transaction was kept."""
+
+    def __init__(self, index: int, cause: ServiceError):
+        super().__init__(f"operation {index} failed: {cause.detail}")
+        self.index, self.cause = index, cause
+
+
 class Forbidden(ServiceError):
     """The caller is known but may not do this."""
 

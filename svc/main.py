@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import applications, changes, configurations, health, revisions, tokens
+from api import applications, changes, configurations, health, revisions, tokens, transactions, transfer
 from api.observability import RequestContext
 from api.problems import install_problem_handlers, problem
 from api.security import document_security
@@ -36,6 +36,8 @@ TAGS = [
     {"name": "configurations", "description": "Configurations: a JSON object of settings, named within an application."},
     {"name": "revisions", "description": "A configuration's history: every version it had, and restoring one."},
     {"name": "changes", "description": "The change feed: every committed change by seq, by long-poll or as a stream."},
+    {"name": "transactions", "description": "Many writes in one unit of work: all or none, compare-then-write."},
+    {"name": "transfer", "description": "Export an application by name; import it elsewhere, with a plan first."},
     {"name": "tokens", "description": "API tokens: create (the secret is shown once), list, revoke."},
     {"name": "probes", "description": "Liveness and readiness, for orchestrators and load balancers."},
 ]
@@ -80,5 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(revisions.router)
     app.include_router(changes.router)
     app.include_router(tokens.router)
+    app.include_router(transactions.router)
+    app.include_router(transfer.router)
     document_security(app)
     return app

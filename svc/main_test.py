@@ -41,6 +41,8 @@ def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
         ("GET", "/api/v1/changes"): set(), ("GET", "/api/v1/changes/stream"): set(),
         ("POST", "/api/v1/tokens"): {"401", "403", "409", "413", "415"}, ("GET", "/api/v1/tokens"): {"401", "403"},
         ("DELETE", "/api/v1/tokens/{id}"): {"401", "403", "404"},
+        ("POST", "/api/v1/transactions"): {"404", "409", "412", "413", "415", "428"},
+        ("GET", f"{apps}/{{id}}/export"): {"404"}, ("POST", "/api/v1/import"): {"409", "413", "415"},
     }
     assert set(operations) == set(expected)
     for key, statuses in expected.items():

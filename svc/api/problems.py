@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.schemas import Problem
-from errors import Conflict, Forbidden, InvalidReference, KeyReused, NotFound, OutcomeUnknown, ServiceError, StaleVersion, Unavailable
+from errors import (Conflict, Forbidden, InvalidReference, KeyReused, NotFound, OperationFailed, OutcomeUnknown,
+                    PreconditionMissing, ServiceError, StaleVersion, Unavailable)
 
 PROBLEM_TYPE = "about:blank"
 # The one failure a client must not simply retry: read first, or resend with the same Idempotency-Key.
@@ -68,6 +69,11 @@ RETRY_AFTER_SECONDS = 1
 def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
     """The status, headers and extra problem members that say `error` over HTTP."""
     match error:
+        case OperationFailed():
+            status, headers, fields = http_form(error.cause)
+            return status, headers, {**fields, "operation_index": error.index}
+        case PreconditionMissing():
+            return 428, {}, {}
         case OutcomeUnknown():
             return 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, {"type": OUTCOME_UNKNOWN_TYPE,
                                                                      "title": "Outcome Unknown"}
@@ -96,8 +102,11 @@ async def _service_error(request: Request, error: ServiceError):
 
 
 async def _validation_error(request: Request, error: RequestValidationError):
+    # A transaction's malformed operation is named by its index (api/transactions.py).
+    index = getattr(error, "operation_index", None)
+    named = {} if index is None else {"operation_index": index}
     return problem(422, "the request is not valid", errors=validation_errors(error.errors()),
-                   request_id=_request_id(request))
+                   request_id=_request_id(request), **named)
 
 
 async def _http_error(request: Request, error: HTTPException):

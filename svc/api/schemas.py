@@ -175,6 +175,110 @@ class ChangeList(BaseModel):
     last_seq: int
 
 
+# --- transactions, export and import ---------------------------------------------------
+
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Ref = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+
+
+class TransactionConfigurationCreate(RequestBody):
+    """As ConfigurationCreate, or naming an application created earlier in the transaction by its ref."""
+
+    application_id: Id | None = None
+    application_ref: Ref | None = None
+    name: Name
+    comments: Comments = None
+    config: Config
+
+
+class CreateApplicationOp(RequestBody):
+    op: Literal["create_application"]
+    ref: Ref | None = None
+    body: ApplicationCreate
+
+
+class UpdateApplicationOp(RequestBody):
+    op: Literal["update_application"]
+    id: Id
+    if_match: Version | None = None
+    body: ApplicationUpdate
+
+
+class DeleteApplicationOp(RequestBody):
+    op: Literal["delete_application"]
+    id: Id
+    if_match: Version | None = None
+
+
+class CreateConfigurationOp(RequestBody):
+    op: Literal["create_configuration"]
+    ref: Ref | None = None
+    body: TransactionConfigurationCreate
+
+
+class UpdateConfigurationOp(RequestBody):
+    op: Literal["update_configuration"]
+    id: Id
+    if_match: Version | None = None
+    body: ConfigurationUpdate
+
+
+class DeleteConfigurationOp(RequestBody):
+    op: Literal["delete_configuration"]
+    id: Id
+    if_match: Version | None = None
+
+
+class RestoreConfigurationOp(RequestBody):
+    op: Literal["restore_configuration"]
+    id: Id
+    version: Version
+    if_match: Version | None = None
+
+
+class CheckOp(RequestBody):
+    op: Literal["check"]
+    kind: Literal["application", "configuration"]
+    id: Id
+    if_match: Version | None = None
+
+
+Operation = Annotated[CreateApplicationOp | UpdateApplicationOp | DeleteApplicationOp | CreateConfigurationOp
+                      | UpdateConfigurationOp | DeleteConfigurationOp | RestoreConfigurationOp | CheckOp,
+                      Field(discriminator="op")]
+
+
+class TransactionRequest(RequestBody):
+    operations: list[Operation] = Field(min_length=1)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"operations": [
+        {"op": "create_application", "ref": "pay", "body": {"name": "payments"}},
+        {"op": "create_configuration", "body": {"application_ref": "pay", "name": "db", "config": {"host": "db1"}}}]}]})
+
+
+class ExportedConfiguration(RequestBody):
+    name: Name
+    comments: Comments = None
+    config: Config
+
+
+class ExportedApplication(RequestBody):
+    name: Name
+    comments: Comments = None
+
+
+class ExportDocument(RequestBody):
+    """An application and its configurations by name: portable between environments."""
+
+    format: Literal["config-service/v1"]
+    application: ExportedApplication
+    configurations: list[ExportedConfiguration] = Field(max_length=100_000)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "format": "config-service/v1", "application": {"name": "billing", "comments": None},
+        "configurations": [{"name": "database", "comments": None, "config": {"host": "db.internal"}}]}]})
+
+
 TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")]
 
 

@@ -23,6 +23,8 @@ import psycopg2
 from psycopg2.extras import Json, execute_values
 
 from auth import cli
+from bench.batch import compare as compare_batch
+from bench.batch import table as batch_table
 from bench.fanout import fan_out
 from config import load_settings
 from db import migrations
@@ -246,23 +248,23 @@ def main() -> int:
         connection.close()
         ids["token"] = cli.run(lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
                                load_settings(database_url=database_url))[1]
-        results, fan_outs = run_all(database_url, ids)
+        results, fan_outs, batches = run_all(database_url, ids)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
     report = {"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(), "connections": CONNECTIONS,
               "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results,
-              "fan_out": fan_outs}
+              "fan_out": fan_outs, "batch": batches}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
-    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\n{fan_out_table(fan_outs)}\n\nsaved {out}")
+    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\n{fan_out_table(fan_outs)}\n\n{batch_table(batches)}\n\nsaved {out}")
     return 0
 
 
-def run_all(database_url: str, ids: dict) -> tuple[dict, dict]:
-    results, fan_outs = {}, {}
+def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict]:
+    results, fan_outs, batches = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         scripts = {}
         for scenario in SCENARIOS:
@@ -284,6 +286,9 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict]:
                     print(f"{label} worker(s) {scenario}: {results[label][scenario]['rps_median']:,.0f} req/s",
                           flush=True)
                 if label == "1":
+                    batches = compare_batch(f"http://127.0.0.1:{port}", process.pid, ids["configurations"][1:],
+                                            ids["token"])
+                    print(f"batch: {batches}", flush=True)
                     config_id, name = ids["configurations"][0]
                     for kind in FAN_OUT_KINDS:
                         fan_outs[kind] = asyncio.run(fan_out(f"http://127.0.0.1:{port}", process.pid, config_id,
@@ -292,7 +297,7 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict]:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-    return results, fan_outs
+    return results, fan_outs, batches
 
 
 if __name__ == "__main__":

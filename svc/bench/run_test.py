@@ -98,6 +98,7 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert results["GET /health"]["rps_median"] > 0
     assert report["postgres"]["fsync"] in ("on", "off")
     assert report["fan_out"]["long-poll"]["waiters"] == report["fan_out"]["sse"]["waiters"] == 20
+    assert report["batch"]["one transaction"]["operations"] == 9
     assert report["fan_out"]["sse"]["max_ms"] < 5000
     output = capsys.readouterr().out
     assert "vs /health" in output and "KiB per waiter" in output

@@ -1,4 +1,6 @@
 """SQL for the applications table."""
+from __future__ import annotations  # the method named `list` would shadow the builtin in annotations
+
 from errors import Conflict
 from repositories.base import VERSION_MATCHES, Repository, versions_param
 
@@ -46,6 +48,13 @@ class ApplicationRepository(Repository):
         before any configuration row, as deleting the application does: one order, no deadlock.
         """
         return self._fetch_one("SELECT id FROM applications WHERE id = %s FOR NO KEY UPDATE", (id,)) is not None
+
+    def lock_all(self, ids: list[str]) -> None:
+        """Lock these applications' rows for this transaction, in id order (a stable order: no deadlock)."""
+        self._fetch_all("SELECT id FROM applications WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
+
+    def by_name(self, name: str) -> dict | None:
+        return self._fetch_one(f"SELECT {COLUMNS}, {CONFIGURATION_IDS} FROM applications WHERE name = %s", (name,))
 
     def update(self, id: str, name: str, comments: str | None, versions=None) -> dict | None:
         """Replace name and comments as a new version; None when missing, at another version, or unchanged."""

@@ -4,6 +4,8 @@ Every change writes its revision and, when the application's list of configurati
 changes, bumps the application's version, in the same statement (data-modifying CTEs):
 one round trip, and never one without the other.
 """
+from __future__ import annotations  # the method named `list` would shadow the builtin in annotations
+
 from psycopg2.extras import Json
 
 from errors import Conflict, InvalidReference
@@ -165,6 +167,21 @@ class ConfigurationRepository(Repository):
             " ORDER BY id LIMIT %(limit)s",
             {"after": after or "", "application_id": application_id, "limit": limit, "only": only},
         )
+
+    def owners_of(self, ids: list[str]) -> dict[str, str]:
+        """The application of each configuration (existing or deleted) among `ids`."""
+        rows = self._fetch_all("SELECT DISTINCT configuration_id, application_id FROM configuration_revisions"
+                               " WHERE configuration_id = ANY(%s)", (ids,))
+        return {row["configuration_id"]: row["application_id"] for row in rows}
+
+    def lock_all(self, ids: list[str]) -> None:
+        """Lock these configurations' rows for this transaction, in id order."""
+        self._fetch_all("SELECT id FROM configurations WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
+
+    def of_application(self, application_id: str) -> list[dict]:
+        """Every configuration of an application, by name in code-point order."""
+        return self._fetch_all(f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s"
+                               ' ORDER BY name COLLATE "C"', (application_id,))
 
     def owner_of(self, id: str) -> str | None:
         """The application a configuration belongs (or belonged) to; it never changes."""

@@ -40,6 +40,12 @@ class FakeApplications:
     def lock(self, id):
         return id in self.rows
 
+    def lock_all(self, ids):
+        return None
+
+    def by_name(self, name):
+        return next((self.get(id) for id, row in self.rows.items() if row["name"] == name), None)
+
     def update(self, id, name, comments, versions=None):
         if id not in self.rows or not _matches(self.rows[id], versions):
             return None
@@ -106,6 +112,16 @@ class FakeConfigurations:
         rows = [self.rows[id] for id in sorted(self.rows) if id > (after or "")]
         return [dict(r) for r in rows if application_id in (None, r["application_id"])
                 and (only is None or r["application_id"] in only)][:limit]
+
+    def owners_of(self, ids):
+        return {id: owner for id in ids if (owner := self.owner_of(id)) is not None}
+
+    def lock_all(self, ids):
+        return None
+
+    def of_application(self, application_id):
+        return sorted((dict(r) for r in self.rows.values() if r["application_id"] == application_id),
+                      key=lambda r: r["name"])
 
     def owner_of(self, id):
         return next((r["application_id"] for (key, _), r in self.history.items() if key == id), None)
