@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from api.access import Caller, only, require_unlimited, require_visible
 from api.bodies import json_body, json_response, next_link, request_body_doc
 from api.conditional import IfMatch, representation
-from api.dependencies import ChangeFeed, Db
+from api.dependencies import Db
 from api.feed_headers import change_seq_header
 from api.idempotency import IdempotencyKey, write_once
 from api.problems import problem_responses

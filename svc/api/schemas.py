@@ -197,17 +197,20 @@ class CreateApplicationOp(RequestBody):
     body: ApplicationCreate
 
 
-class UpdateApplicationOp(RequestBody):
-    op: Literal["update_application"]
+class OnExistingOp(RequestBody):
+    """An operation on an existing resource: its id, and optionally the version it must be at."""
+
     id: Id
     if_match: Version | None = None
+
+
+class UpdateApplicationOp(OnExistingOp):
+    op: Literal["update_application"]
     body: ApplicationUpdate
 
 
-class DeleteApplicationOp(RequestBody):
+class DeleteApplicationOp(OnExistingOp):
     op: Literal["delete_application"]
-    id: Id
-    if_match: Version | None = None
 
 
 class CreateConfigurationOp(RequestBody):
@@ -216,31 +219,23 @@ class CreateConfigurationOp(RequestBody):
     body: TransactionConfigurationCreate
 
 
-class UpdateConfigurationOp(RequestBody):
+class UpdateConfigurationOp(OnExistingOp):
     op: Literal["update_configuration"]
-    id: Id
-    if_match: Version | None = None
     body: ConfigurationUpdate
 
 
-class DeleteConfigurationOp(RequestBody):
+class DeleteConfigurationOp(OnExistingOp):
     op: Literal["delete_configuration"]
-    id: Id
-    if_match: Version | None = None
 
 
-class RestoreConfigurationOp(RequestBody):
+class RestoreConfigurationOp(OnExistingOp):
     op: Literal["restore_configuration"]
-    id: Id
     version: Version
-    if_match: Version | None = None
 
 
-class CheckOp(RequestBody):
+class CheckOp(OnExistingOp):
     op: Literal["check"]
     kind: Literal["application", "configuration"]
-    id: Id
-    if_match: Version | None = None
 
 
 Operation = Annotated[CreateApplicationOp | UpdateApplicationOp | DeleteApplicationOp | CreateConfigurationOp

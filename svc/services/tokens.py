@@ -27,16 +27,16 @@ def list_tokens(uow: UnitOfWork) -> list[dict]:
 
 
 def revoke_token(uow: UnitOfWork, id: str) -> dict:
-    row = uow.tokens.revoke(id)
-    if row is None:
-        raise NotFound("no token with this id")
-    uow.tokens.announce()
-    return row
+    return _announced(uow, uow.tokens.revoke(id), "no token with this id")
 
 
 def revoke_token_by_name(uow: UnitOfWork, name: str) -> dict:
-    row = uow.tokens.revoke_by_name(name)
-    if row is None:
-        raise NotFound("no token with this name")
+    return _announced(uow, uow.tokens.revoke_by_name(name), "no token with this name")
+
+
+def _announced(uow: UnitOfWork, revoked: dict | None, missing: str) -> dict:
+    """Tell every worker of a revocation (at commit); NotFound when nothing was revoked."""
+    if revoked is None:
+        raise NotFound(missing)
     uow.tokens.announce()
-    return row
+    return revoked
