@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import applications, changes, configurations, health, revisions, tokens, transactions, transfer
+from api import applications, changes, configurations, health, me, revisions, tokens, transactions, transfer
+from api.console import ConsoleFiles
 from api.observability import RequestContext
 from api.problems import install_problem_handlers, problem
 from api.security import document_security
@@ -84,5 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tokens.router)
     app.include_router(transactions.router)
     app.include_router(transfer.router)
+    app.include_router(me.router)
+    app.mount("/ui", ConsoleFiles(), name="console")
     document_security(app)
     return app

@@ -307,6 +307,12 @@ class TokenList(RootModel[list[TokenOut]]):
     pass
 
 
+class Me(BaseModel):
+    name: str
+    scope: str
+    application_ids: list[str] | None
+
+
 class ValidationFailure(BaseModel):
     loc: list[str]
     msg: str
