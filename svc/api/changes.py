@@ -41,7 +41,9 @@ async def _page(db: Database, feed: Feed, after: int, application_id: str | None
     if after >= upto:
         return [], max(after, upto), False
     predicate = _matching(application_id, caller)
-    items = feed.hub.changes_after(after, predicate, limit + 1)
+    # Memory holds only what the hub has applied (up to seen): with the listener down, the
+    # table's head may be further on, so the table answers.
+    items = feed.hub.changes_after(after, predicate, limit + 1) if feed.hub.listening else None
     if items is None:
         items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1, only(caller)))
     if len(items) > limit:

@@ -152,3 +152,18 @@ def test_the_stream_sends_the_backlog_then_live_changes_and_resumes_by_last_even
             with client.stream("GET", f"{CHANGES}/stream", params={"after": 99}) as stream:
                 text = stream.read().decode()
             assert text == 'event: reset\ndata: {"last_seq": 3}\n\n'
+
+
+@pytest.mark.anyio
+async def test_with_the_listener_down_the_feed_reads_the_table_and_skips_nothing(api, connection):
+    """A change this worker has not applied (its listener is down) is still reported, not
+    stepped over by a last_seq taken from the table's head."""
+    from repositories.changes import ChangeRepository
+
+    app_id = (await api.post(APPS, json={"name": "a"})).json()["id"]
+    await api.app.state.feed.listener.stop()
+    api.app.state.feed.hub.disconnected()
+    ChangeRepository(connection).record(app_id, None, "update", 2)  # another instance's write
+    connection.commit()
+    page = (await api.get(CHANGES, params={"after": 1})).json()
+    assert [c["seq"] for c in page["changes"]] == [2] and page["last_seq"] == 2
