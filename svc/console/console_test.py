@@ -93,7 +93,14 @@ def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
     set_config(browser, '{\n  "host": "db1",\n  "port": }')
     find(browser, "#save").click()
     assert "line 3" in text_of(browser, "#config-error")  # the parse error, before anything is sent
+    name = find(browser, "#name")
+    name.clear()
+    name.send_keys("   ")
     set_config(browser, '{"host": "db1"}')
+    find(browser, "#save").click()
+    wait(browser, lambda d: "blank" in d.find_element(By.ID, "name-error").text)  # the 422, next to its field
+    name.clear()
+    name.send_keys("database")
     find(browser, "#save").click()
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#status").text == "Saved: version 2")
     screenshots(browser, "editor")
