@@ -6,9 +6,9 @@ workers, drives each scenario with wrk and prints (and saves) the figures.
 import asyncio
 import json
 import os
-import random
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +40,7 @@ CONNECTIONS, WARM_UP_SECONDS = 32, 3
 REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKER_COUNTS = (1, 2)
+STARTUP_SECONDS = 60
 FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
 AUTH_OFF_SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
                       "PUT /api/v1/configurations/{id}"]
@@ -205,20 +206,31 @@ def measure(server_pid: int, base_url: str, scenario: str, script: Path | None) 
 
 # --- orchestration --------------------------------------------------------------------
 
+def free_port() -> int:
+    """A port nothing listens on now (the kernel picks it), rather than a random guess."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_service(database_url: str, workers: int, port: int, auth: str = "tokens") -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": str(workers), "PORT": str(port), "AUTH": auth,
            "HOST": "127.0.0.1"}
     process = subprocess.Popen([sys.executable, "serve.py"], cwd=SVC, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
                 return process
         except httpx.TransportError:
             pass
         time.sleep(0.1)
+    exited = process.poll()
     process.kill()
-    raise SystemExit("bench: the service did not start")
+    process.wait()
+    why = f"it exited with {exited}" if exited is not None else f"not ready within {STARTUP_SECONDS} s"
+    raise SystemExit(f"bench: the service did not start ({why})")
 
 
 def server_settings(connection) -> dict:
@@ -275,7 +287,7 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict]:
         sittings = [(str(workers), workers, "tokens", SCENARIOS) for workers in WORKER_COUNTS]
         sittings.append(("1 AUTH=off", 1, "off", AUTH_OFF_SCENARIOS))  # what checking a token costs
         for label, workers, auth, scenarios in sittings:
-            port = random.randint(20000, 40000)
+            port = free_port()
             process = start_service(database_url, workers, port, auth)
             try:
                 results[label] = {}
