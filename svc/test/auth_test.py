@@ -229,3 +229,13 @@ def test_a_revoked_token_is_refused_by_another_process_within_a_second(database_
     finally:
         for process, _ in servers:
             stop(process)
+
+
+def test_a_token_that_only_the_database_can_vouch_for_while_it_is_down_is_503_not_500(secured, admin, settings):
+    from test.faults import database_down
+
+    secured.app.state.tokens.trusted = False  # as while the listener is disconnected
+    with database_down(database_name(secured.settings)):
+        response = secured.get(APPS, headers=admin)
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.headers["content-type"] == "application/problem+json"
