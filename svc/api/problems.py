@@ -96,9 +96,13 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
     return 500, {}, {}
 
 
-async def _service_error(request: Request, error: ServiceError):
+def service_problem(error: ServiceError, request_id: str | None = None):
     status, headers, fields = http_form(error)
-    return problem(status, error.detail, headers=headers, request_id=_request_id(request), **fields)
+    return problem(status, error.detail, headers=headers, request_id=request_id, **fields)
+
+
+async def _service_error(request: Request, error: ServiceError):
+    return service_problem(error, _request_id(request))
 
 
 async def _validation_error(request: Request, error: RequestValidationError):

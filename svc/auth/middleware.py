@@ -2,6 +2,7 @@
 the scope its method needs (401 / 403 problem+json otherwise); the principal goes in the scope."""
 from auth.principal import ANONYMOUS, Principal
 from auth.registry import principal_of
+from errors import ServiceError
 
 PROTECTED = "/api/v1"
 ADMIN_ONLY = "/api/v1/tokens"
@@ -25,10 +26,11 @@ def bearer(headers) -> str | None:
 
 
 class Authenticate:
-    """Pure ASGI middleware; `problem` builds the refusals (the api layer's problem+json)."""
+    """Pure ASGI middleware; `problem` builds the refusals and `failure` answers a service error
+    met while looking a token up (both the api layer's problem+json)."""
 
-    def __init__(self, app, problem):
-        self.app, self._problem = app, problem
+    def __init__(self, app, problem, failure):
+        self.app, self._problem, self._failure = app, problem, failure
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
@@ -39,7 +41,11 @@ class Authenticate:
         if app_state.settings.auth == "off":
             state["principal"] = ANONYMOUS
             return await self.app(scope, receive, send)
-        principal = await self._principal(app_state, bearer(scope["headers"]))
+        try:
+            principal = await self._principal(app_state, bearer(scope["headers"]))
+        except ServiceError as error:  # the database could not vouch for the token: 503, not 500
+            response = self._failure(error, state.get("request_id"))
+            return await response(scope, receive, send)
         if principal is None:
             return await self._refuse(scope, receive, send, 401, "a valid bearer token is required", CHALLENGE)
         needed = required_scope(scope["method"], path)
