@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.warning("AUTH=off: every request acts as an admin named anonymous (local development only)")
     app = FastAPI(title="Config Service", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
                   lifespan=lifespan)
-    app.add_middleware(Authenticate, problem=problem, failure=service_problem)
+    app.add_middleware(Authenticate, problem=problem, failure=service_problem, enabled=settings.auth != "off")
     app.add_middleware(RequestContext)  # added last, so it runs first: request ids, access log, last-resort 500
     app.state.settings = settings
     app.state.expected_migrations = {m.name: m.checksum for m in migrations.discover()}

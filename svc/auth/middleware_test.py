@@ -14,9 +14,15 @@ def test_the_scope_a_request_needs(method, path, scope):
 
 
 @pytest.mark.parametrize("value, token", [
-    (b"Bearer cfg_abc", "cfg_abc"), (b"bearer   cfg_abc ", "cfg_abc"), (b"Basic dXNlcjpw", None), (b"Bearer ", None),
+    (b"Bearer cfg_abc", b"cfg_abc"), (b"bearer   cfg_abc ", b"cfg_abc"), (b"Basic dXNlcjpw", None), (b"Bearer ", None),
     (b"Bearer", None),
 ])
 def test_the_bearer_token_of_the_authorization_header(value, token):
     assert bearer([(b"host", b"x"), (b"authorization", value)]) == token
     assert bearer([(b"host", b"x")]) is None
+
+
+def test_a_presented_token_hashes_as_its_stored_form():
+    from auth.secrets import hash_secret
+
+    assert hash_secret(bearer([(b"authorization", b"Bearer cfg_abc")])) == hash_secret("cfg_abc")

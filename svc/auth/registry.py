@@ -28,7 +28,7 @@ class TokenRegistry:
         self._by_hash = {row["secret_hash"]: (principal_of(row), row["expires_at"]) for row in rows}
         self._ids = {row["id"] for row in rows}
 
-    def known(self, secret: str) -> tuple[str, Principal | None]:
+    def known(self, secret: str | bytes) -> tuple[str, Principal | None]:
         """The secret's hash, and its principal when the map knows it as usable now."""
         digest = hash_secret(secret)
         found = self._by_hash.get(digest)  # a dict look-up by the whole hash: no early-exit comparison of secrets
@@ -47,6 +47,11 @@ class TokenRegistry:
     def still_usable(self, principal: Principal) -> bool:
         """For held requests and streams: is their token still in the map?"""
         return principal.token_id is None or not self.trusted or principal.token_id in self._ids
+
+    def vouches(self, principal: Principal | None) -> bool:
+        """Whether the map's answer stands, or the database must decide (an unknown token is
+        looked up at a limited rate; while the map is not trusted, every token is)."""
+        return self.trusted and (principal is not None or not self.may_look_up())
 
     def may_look_up(self) -> bool:
         """Rate limit for database look-ups of tokens the map does not know."""

@@ -45,3 +45,14 @@ def test_a_revoked_token_is_forgotten_at_once():
     registry.load([row("1", "ci", "cfg_a"), row("2", "other", "cfg_b")])
     registry.forget("1")
     assert registry.known("cfg_a")[1] is None and registry.known("cfg_b")[1] is not None
+
+
+def test_the_map_vouches_only_while_trusted_and_sends_unknown_tokens_to_the_database_at_a_limited_rate():
+    registry = TokenRegistry()
+    registry.load([row("1", "ci", "cfg_a")])
+    known = registry.known("cfg_a")[1]
+    assert not registry.vouches(known) and not registry.vouches(None)  # untrusted: the database decides
+    registry.trusted = True
+    assert registry.vouches(known)
+    looked_up = sum(not registry.vouches(None) for _ in range(UNKNOWN_LOOKUPS_PER_SECOND * 3))
+    assert UNKNOWN_LOOKUPS_PER_SECOND <= looked_up < UNKNOWN_LOOKUPS_PER_SECOND + 3

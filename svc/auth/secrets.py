@@ -10,5 +10,6 @@ def new_secret() -> str:
     return PREFIX + secrets.token_urlsafe(SECRET_BYTES)
 
 
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+def hash_secret(secret: str | bytes) -> str:
+    """The stored form; a presented token arrives as the header's bytes."""
+    return hashlib.sha256(secret if isinstance(secret, bytes) else secret.encode()).hexdigest()

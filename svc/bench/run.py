@@ -23,6 +23,7 @@ import psycopg2
 from psycopg2.extras import Json, execute_values
 
 from auth import cli
+from bench import auth_cost
 from bench.batch import compare as compare_batch
 from bench.batch import table as batch_table
 from bench.fanout import fan_out
@@ -42,8 +43,10 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKER_COUNTS = (1, 2)
 STARTUP_SECONDS = 60
 FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
-AUTH_OFF_SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
-                      "PUT /api/v1/configurations/{id}"]
+# What checking a token costs: pairs of runs, tokens then AUTH=off (bench/auth_cost.py).
+AUTH_COST_SCENARIOS = ["GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
+                       "PUT /api/v1/configurations/{id}"]
+AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 5))
 SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
              "GET /api/v1/applications/{id}", "GET /api/v1/applications/{id} no-cache",
              "GET /api/v1/applications?limit=100", "POST /api/v1/configurations", "PUT /api/v1/configurations/{id}"]
@@ -260,38 +263,37 @@ def main() -> int:
         connection.close()
         ids["token"] = cli.run(lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
                                load_settings(database_url=database_url))[1]
-        results, fan_outs, batches = run_all(database_url, ids)
+        results, fan_outs, batches, auth = run_all(database_url, ids)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
     report = {"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(), "connections": CONNECTIONS,
               "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results,
-              "fan_out": fan_outs, "batch": batches}
+              "fan_out": fan_outs, "batch": batches, "auth_cost": auth}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
-    print(f"\nPostgreSQL: {database}\n\n{table(results)}\n\n{fan_out_table(fan_outs)}\n\n{batch_table(batches)}\n\nsaved {out}")
+    tables = [table(results), fan_out_table(fan_outs), batch_table(batches), auth_cost.table(auth)]
+    print(f"\nPostgreSQL: {database}\n\n" + "\n\n".join(tables) + f"\n\nsaved {out}")
     return 0
 
 
-def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict]:
+def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict]:
     results, fan_outs, batches = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         scripts = {}
-        for scenario in SCENARIOS:
+        for scenario in dict.fromkeys(SCENARIOS + AUTH_COST_SCENARIOS):
             if scenario == "GET /health":
                 continue
             scripts[scenario] = Path(folder) / f"{len(scripts)}.lua"
             scripts[scenario].write_text(lua_script(scenario, ids, ids["token"]))
-        sittings = [(str(workers), workers, "tokens", SCENARIOS) for workers in WORKER_COUNTS]
-        sittings.append(("1 AUTH=off", 1, "off", AUTH_OFF_SCENARIOS))  # what checking a token costs
-        for label, workers, auth, scenarios in sittings:
-            port = free_port()
-            process = start_service(database_url, workers, port, auth)
+        for workers in WORKER_COUNTS:
+            label, port = str(workers), free_port()
+            process = start_service(database_url, workers, port)
             try:
                 results[label] = {}
-                for scenario in scenarios:
+                for scenario in SCENARIOS:
                     runs = [measure(process.pid, f"http://127.0.0.1:{port}", scenario, scripts.get(scenario))
                             for _ in range(REPETITIONS)]
                     results[label][scenario] = summarize(runs)
@@ -309,7 +311,29 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict]:
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-    return results, fan_outs, batches
+        auth = measure_auth_cost(database_url, scripts)
+    return results, fan_outs, batches, auth
+
+
+def measure_auth_cost(database_url: str, scripts: dict) -> dict:
+    """A worker with tokens and one with AUTH=off, both up, measured in alternation."""
+    servers, processes = {}, []
+    try:
+        for side in auth_cost.SIDES:
+            port = free_port()
+            processes.append(start_service(database_url, 1, port, side))
+            servers[side] = (processes[-1].pid, f"http://127.0.0.1:{port}")
+
+        def one_run(pid: int, base_url: str, scenario: str) -> dict:
+            return measure(pid, base_url, scenario, scripts[scenario])
+
+        results = auth_cost.compare(one_run, servers, AUTH_COST_SCENARIOS, AUTH_COST_PAIRS)
+        print(f"auth cost: {results}", flush=True)
+        return results
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 if __name__ == "__main__":

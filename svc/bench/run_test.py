@@ -88,12 +88,13 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     for name, value in {"APPLICATIONS": 5, "CONFIGS_PER_APPLICATION": 2, "REPETITIONS": 1, "SECONDS": 1,
                         "WARM_UP_SECONDS": 1, "WORKER_COUNTS": (1,), "RESULTS": tmp_path, "FAN_OUT_WAITERS": 20,
                         "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"],
-                        "AUTH_OFF_SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"]}.items():
+                        "AUTH_COST_SCENARIOS": ["GET /api/v1/configurations/{id}"], "AUTH_COST_PAIRS": 1}.items():
         monkeypatch.setattr(run, name, value)
     assert run.main() == 0
     report = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
     results = report["results"]["1"]
-    assert report["results"]["1 AUTH=off"]["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
+    auth_cost = report["auth_cost"]["GET /api/v1/configurations/{id}"]
+    assert auth_cost["tokens"]["non_2xx"] == auth_cost["off"]["non_2xx"] == 0 and auth_cost["rps_ratio"] > 0
     assert results["GET /api/v1/configurations/{id}"]["non_2xx"] == 0
     assert results["GET /health"]["rps_median"] > 0
     assert report["postgres"]["fsync"] in ("on", "off")
@@ -101,4 +102,4 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert report["batch"]["one transaction"]["operations"] == 9
     assert report["fan_out"]["sse"]["max_ms"] < 5000
     output = capsys.readouterr().out
-    assert "vs /health" in output and "KiB per waiter" in output
+    assert "vs /health" in output and "KiB per waiter" in output and "tokens/off" in output

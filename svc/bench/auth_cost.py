@@ -1,0 +1,38 @@
+"""What checking a token costs: one worker with AUTH=tokens and one with AUTH=off, both up at
+once, their runs alternating (tokens, off, tokens, off, ...), so that the shared machine's drift
+falls on both alike. A pair's ratio compares two runs seconds apart; the median of the ratios
+is the figure, with the req/s and the server CPU per request of each side."""
+import statistics
+
+SIDES = ("tokens", "off")
+
+
+def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
+    """`servers` maps each side to (pid, base_url); `measure(pid, base_url, scenario)` is one run."""
+    results = {}
+    for scenario in scenarios:
+        runs = {side: [] for side in SIDES}
+        for _ in range(pairs):
+            for side in SIDES:
+                runs[side].append(measure(*servers[side], scenario))
+        results[scenario] = {
+            **{side: {"rps_median": statistics.median(run["rps"] for run in runs[side]),
+                      "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs[side]),
+                      "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs[side])}
+               for side in SIDES},
+            "rps_ratio": statistics.median(t["rps"] / o["rps"] for t, o in zip(runs["tokens"], runs["off"])),
+            "cpu_ratio": statistics.median(t["cpu_ms_per_request"] / o["cpu_ms_per_request"]
+                                           for t, o in zip(runs["tokens"], runs["off"])),
+            "pairs": pairs,
+        }
+    return results
+
+
+def table(results: dict) -> str:
+    lines = ["| 1 worker each, alternating | tokens req/s | AUTH=off req/s | tokens/off req/s (median of pairs) "
+             "| CPU ms/req tokens | AUTH=off | tokens/off CPU |", "|---|---|---|---|---|---|---|"]
+    for scenario, row in results.items():
+        tokens, off = row["tokens"], row["off"]
+        lines.append(f"| `{scenario}` | {tokens['rps_median']:,.0f} | {off['rps_median']:,.0f} | {row['rps_ratio']:.1%} "
+                     f"| {tokens['cpu_ms_per_request']:.3f} | {off['cpu_ms_per_request']:.3f} | {row['cpu_ratio']:.1%} |")
+    return "\n".join(lines)
