@@ -15,15 +15,16 @@ def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
         for _ in range(pairs):
             for side in SIDES:
                 runs[side].append(measure(*servers[side], scenario))
+        pairs_of = list(zip(runs["tokens"], runs["off"]))
+        rps_ratios = [tokens["rps"] / off["rps"] for tokens, off in pairs_of]
+        cpu_ratios = [tokens["cpu_ms_per_request"] / off["cpu_ms_per_request"] for tokens, off in pairs_of]
         results[scenario] = {
             **{side: {"rps_median": statistics.median(run["rps"] for run in runs[side]),
                       "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs[side]),
                       "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs[side])}
                for side in SIDES},
-            "rps_ratio": statistics.median(t["rps"] / o["rps"] for t, o in zip(runs["tokens"], runs["off"])),
-            "cpu_ratio": statistics.median(t["cpu_ms_per_request"] / o["cpu_ms_per_request"]
-                                           for t, o in zip(runs["tokens"], runs["off"])),
-            "pairs": pairs,
+            "rps_ratio": statistics.median(rps_ratios), "cpu_ratio": statistics.median(cpu_ratios),
+            "rps_ratios": rps_ratios, "cpu_ratios": cpu_ratios, "pairs": pairs,
         }
     return results
 

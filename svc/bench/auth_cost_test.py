@@ -15,6 +15,7 @@ def test_runs_alternate_between_the_sides_and_the_figure_is_the_median_of_the_pa
 
     assert calls == [(1, "t", "GET x"), (2, "o", "GET x")] * 3
     row = results["GET x"]
+    assert [round(r, 3) for r in row["rps_ratios"]] == [0.98, 0.98, 0.97]
     assert abs(row["rps_ratio"] - 0.98) < 1e-9 and abs(row["cpu_ratio"] - 1.02) < 1e-9 and row["pairs"] == 3
     assert (row["tokens"]["rps_median"], row["off"]["rps_median"]) == (9_700, 10_000)
     assert (row["tokens"]["non_2xx"], row["off"]["non_2xx"]) == (0, 3)
