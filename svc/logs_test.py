@@ -3,7 +3,7 @@ import logging
 import time
 
 import logs
-from logs import BufferedHandler, UtcFormatter, configure_logging, write_out
+from logs import CONTROL_CHARACTERS, BufferedHandler, UtcFormatter, configure_logging, escape_controls, write_out
 
 
 def record(level=logging.INFO, message="hello", created=1_800_000_000.25):
@@ -90,3 +90,10 @@ def test_a_traceback_keeps_its_lines():
 def test_a_token_secret_in_a_message_is_redacted():
     line = UtcFormatter().format(record(message="GET /api/v1/applications/cfg_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"))
     assert line.endswith("GET /api/v1/applications/cfg_[redacted]")
+
+
+def test_every_control_character_alone_is_escaped_and_a_plain_line_is_left_as_it_is():
+    for code, escaped in CONTROL_CHARACTERS.items():
+        assert escape_controls(f"a{chr(code)}b") == f"a{escaped}b"
+    plain = "GET /api/v1/configurations/01ARZ3NDEKTSV4RRFFQ69G5FAV 200 1.2ms request_id=ab token=ci-bot"
+    assert escape_controls(plain) is plain

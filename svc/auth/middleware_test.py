@@ -1,6 +1,7 @@
 import pytest
 
 from auth.middleware import bearer, required_scope
+from auth.secrets import hash_secret
 
 
 @pytest.mark.parametrize("method, path, scope", [
@@ -23,6 +24,4 @@ def test_the_bearer_token_of_the_authorization_header(value, token):
 
 
 def test_a_presented_token_hashes_as_its_stored_form():
-    from auth.secrets import hash_secret
-
     assert hash_secret(bearer([(b"authorization", b"Bearer cfg_abc")])) == hash_secret("cfg_abc")

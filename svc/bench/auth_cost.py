@@ -1,7 +1,8 @@
 """What checking a token costs: one worker with AUTH=tokens and one with AUTH=off, both up at
-once, their runs alternating (tokens, off, tokens, off, ...), so that the shared machine's drift
-falls on both alike. A pair's ratio compares two runs seconds apart; the median of the ratios
-is the figure, with the req/s and the server CPU per request of each side."""
+once, their runs alternating in pairs whose order flips each time (tokens-off, off-tokens, ...),
+so that the shared machine's drift falls on both alike and going first favours neither. A
+pair's ratio compares two runs seconds apart; the median of the ratios is the figure, with
+the req/s and the server CPU per request of each side."""
 import statistics
 
 SIDES = ("tokens", "off")
@@ -12,8 +13,8 @@ def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
     results = {}
     for scenario in scenarios:
         runs = {side: [] for side in SIDES}
-        for _ in range(pairs):
-            for side in SIDES:
+        for pair in range(pairs):
+            for side in SIDES if pair % 2 == 0 else reversed(SIDES):
                 runs[side].append(measure(*servers[side], scenario))
         pairs_of = list(zip(runs["tokens"], runs["off"]))
         rps_ratios = [tokens["rps"] / off["rps"] for tokens, off in pairs_of]

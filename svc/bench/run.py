@@ -50,7 +50,7 @@ FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
 # What checking a token costs: pairs of runs, tokens then AUTH=off (bench/auth_cost.py).
 AUTH_COST_SCENARIOS = ["GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
                        "PUT /api/v1/configurations/{id}"]
-AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 5))
+AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 6))
 SCENARIOS = ["GET /health", "GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
              "GET /api/v1/applications/{id}", "GET /api/v1/applications/{id} no-cache",
              "GET /api/v1/applications?limit=100", "POST /api/v1/configurations", "PUT /api/v1/configurations/{id}"]
