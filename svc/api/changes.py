@@ -1,13 +1,14 @@
 """/api/v1/changes: the change feed, by long-poll and as a server-sent event stream."""
 import asyncio
 import json
+from collections import OrderedDict
 from typing import Annotated, AsyncIterator
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from api.access import Caller, only
-from api.bodies import json_response, next_link
+from api.bodies import JSON, next_link
 from api.dependencies import ChangeFeed, Db
 from api.problems import problem_responses
 from api.schemas import ChangeList, ChangeOut, Id, Limit
@@ -23,6 +24,30 @@ RECHECK_SECONDS = 1.0  # a held request also looks at the table this often (the 
 HEARTBEAT_SECONDS = 15.0
 STREAM_PAGE = 500
 Seq = Annotated[int, Query(ge=0, le=2**62)]
+PAGES_REMEMBERED = 64
+
+
+class EncodedPages:
+    """The pages encoded last, by their last_seq and the seqs they hold: the long-polls one change
+    wakes (thousands, at times) answer with the same bytes, encoded once. A change never changes
+    once committed, so the same seqs make the same page, whoever asks."""
+
+    def __init__(self, size: int = PAGES_REMEMBERED):
+        self._size, self._bodies = size, OrderedDict()
+
+    def body(self, items: list[dict], last_seq: int) -> bytes:
+        key = (last_seq, *(item["seq"] for item in items))
+        body = self._bodies.get(key)
+        if body is None:
+            body = ChangeList.model_construct(changes=[ChangeOut.model_construct(**item) for item in items],
+                                              last_seq=last_seq).model_dump_json().encode()
+            self._bodies[key] = body
+            if len(self._bodies) > self._size:
+                self._bodies.popitem(last=False)
+        return body
+
+
+_pages = EncodedPages()  # per worker; used on its event loop only
 
 
 def _matching(application_id: str | None, caller: Principal):
@@ -79,8 +104,7 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
             await feed.hub.wait(last_seq, _matching(owner, caller), min(remaining, RECHECK_SECONDS))
             items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
     headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
-    return json_response(ChangeList.model_construct(
-        changes=[ChangeOut.model_construct(**item) for item in items], last_seq=last_seq), headers=headers)
+    return Response(_pages.body(items, last_seq), media_type=JSON, headers=headers)
 
 
 @router.get("/stream", summary="Every change as a server-sent event",
