@@ -24,30 +24,45 @@ RECHECK_SECONDS = 1.0  # a held request also looks at the table this often (the 
 HEARTBEAT_SECONDS = 15.0
 STREAM_PAGE = 500
 Seq = Annotated[int, Query(ge=0, le=2**62)]
-PAGES_REMEMBERED = 64
+PAGES_REMEMBERED, EVENTS_REMEMBERED = 16, 1024  # a page holds up to 1,000 changes; an event one
 
 
-class EncodedPages:
-    """The pages encoded last, by their last_seq and the seqs they hold: the long-polls one change
-    wakes (thousands, at times) answer with the same bytes, encoded once. A change never changes
-    once committed, so the same seqs make the same page, whoever asks."""
+class EncodedChanges:
+    """Pages and stream events as last encoded: the long-polls and streams one change wakes
+    (thousands, at times) send the same bytes, encoded once. A change never changes once
+    committed, so the same seqs make the same page or event, whoever asks."""
 
-    def __init__(self, size: int = PAGES_REMEMBERED):
-        self._size, self._bodies = size, OrderedDict()
+    def __init__(self, pages: int = PAGES_REMEMBERED, events: int = EVENTS_REMEMBERED):
+        self._pages, self._events = Remembered(pages), Remembered(events)
 
-    def body(self, items: list[dict], last_seq: int) -> bytes:
-        key = (last_seq, *(item["seq"] for item in items))
-        body = self._bodies.get(key)
-        if body is None:
-            body = ChangeList.model_construct(changes=[ChangeOut.model_construct(**item) for item in items],
-                                              last_seq=last_seq).model_dump_json().encode()
-            self._bodies[key] = body
-            if len(self._bodies) > self._size:
-                self._bodies.popitem(last=False)
-        return body
+    def page(self, items: list[dict], last_seq: int) -> bytes:
+        def encode() -> bytes:
+            changes = [ChangeOut.model_construct(**item) for item in items]
+            return ChangeList.model_construct(changes=changes, last_seq=last_seq).model_dump_json().encode()
+
+        return self._pages.get((last_seq, *(item["seq"] for item in items)), encode)
+
+    def event(self, item: dict) -> str:
+        return self._events.get(item["seq"], lambda: (
+            f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"))
 
 
-_pages = EncodedPages()  # per worker; used on its event loop only
+class Remembered:
+    """The last `size` values made, by key (least recently made first out)."""
+
+    def __init__(self, size: int):
+        self._size, self._values = size, OrderedDict()
+
+    def get(self, key, make):
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = make()
+            if len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+
+_encoded = EncodedChanges()  # per worker; used on its event loop only
 
 
 def _matching(application_id: str | None, caller: Principal):
@@ -104,7 +119,7 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
             await feed.hub.wait(last_seq, _matching(owner, caller), min(remaining, RECHECK_SECONDS))
             items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
     headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
-    return Response(_pages.body(items, last_seq), media_type=JSON, headers=headers)
+    return Response(_encoded.page(items, last_seq), media_type=JSON, headers=headers)
 
 
 @router.get("/stream", summary="Every change as a server-sent event",
@@ -136,7 +151,7 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
         while True:  # the backlog, from memory or the table
             items, last_seq, more = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
             for item in items:
-                yield _event(item)
+                yield _encoded.event(item)
             sent = last_seq
             if not more:
                 break
@@ -155,7 +170,7 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
                 return  # too far behind (the client resumes with Last-Event-ID), or its token was revoked
             events = [item for item in batch if item["seq"] > sent and predicate(item)]
             for item in events:
-                yield _event(item)
+                yield _encoded.event(item)
                 sent = item["seq"]
             if batch:
                 sent = max(sent, batch[-1]["seq"])
@@ -166,7 +181,3 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
                 quiet_since = loop.time()
     finally:
         feed.hub.unsubscribe(queue)
-
-
-def _event(item: dict) -> str:
-    return f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"

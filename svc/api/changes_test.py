@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.applications_test import create
-from api.changes import EncodedPages
+from api.changes import EncodedChanges
 from test.live import live_app
 
 APPS, CONFIGS, CHANGES = "/api/v1/applications", "/api/v1/configurations", "/api/v1/changes"
@@ -171,13 +171,19 @@ async def test_with_the_listener_down_the_feed_reads_the_table_and_skips_nothing
     assert [c["seq"] for c in page["changes"]] == [2] and page["last_seq"] == 2
 
 
-def test_a_page_is_encoded_once_for_every_waiter_that_receives_it_and_the_memory_is_bounded():
-    pages = EncodedPages(size=2)
+def test_a_page_or_event_is_encoded_once_for_every_waiter_that_receives_it_and_the_memory_is_bounded():
+    encoded = EncodedChanges(pages=2, events=1)
     item = {"seq": 7, "application_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "configuration_id": None, "change": "create",
             "version": 1, "changed_at": datetime(2026, 11, 27, tzinfo=timezone.utc), "changed_by": "ci"}
-    first = pages.body([item], 7)
-    assert json.loads(first) == {"changes": [{**item, "changed_at": "2026-11-27T00:00:00Z"}], "last_seq": 7}
-    assert pages.body([dict(item)], 7) is first  # the same seqs: the same bytes, not encoded again
-    assert json.loads(pages.body([], 7)) == {"changes": [], "last_seq": 7}
-    assert json.loads(pages.body([item], 9))["last_seq"] == 9
-    assert pages.body([item], 7) is not first  # two pages encoded since: the first was forgotten
+    page = encoded.page([item], 7)
+    assert json.loads(page) == {"changes": [{**item, "changed_at": "2026-11-27T00:00:00Z"}], "last_seq": 7}
+    assert encoded.page([dict(item)], 7) is page  # the same seqs: the same bytes, not encoded again
+    assert json.loads(encoded.page([], 7)) == {"changes": [], "last_seq": 7}
+    assert json.loads(encoded.page([item], 9))["last_seq"] == 9
+    assert encoded.page([item], 7) is not page  # two pages encoded since: the first was forgotten
+    event = encoded.event(item)
+    assert event.startswith("id: 7\nevent: change\ndata: {")
+    assert json.loads(event.split("data: ")[1]) == json.loads(page)["changes"][0]
+    assert encoded.event(dict(item)) is event
+    encoded.event({**item, "seq": 8})
+    assert encoded.event(item) is not event
