@@ -10,8 +10,6 @@ FLUSH_EVERY_SECONDS = 0.5
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
 CONTROL_CHARACTERS = {code: f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
                       for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
-
-
 ANY_CONTROL_CHARACTER = re.compile("[" + "".join(re.escape(chr(code)) for code in CONTROL_CHARACTERS) + "]")
 
 

@@ -43,11 +43,13 @@ REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", 3))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 WORKER_COUNTS = (1, 2)
 # The scenarios answered from the read cache, and what fills it for them (bench/priming.py).
-CACHED = {"GET /api/v1/configurations/{id}": lambda ids: [f"/api/v1/configurations/{id}" for id, _ in ids["configurations"]],
-          "GET /api/v1/applications/{id}": lambda ids: [f"/api/v1/applications/{id}" for id in ids["applications"]]}
+CACHED = {
+    "GET /api/v1/configurations/{id}": lambda ids: [f"/api/v1/configurations/{id}" for id, _ in ids["configurations"]],
+    "GET /api/v1/applications/{id}": lambda ids: [f"/api/v1/applications/{id}" for id in ids["applications"]],
+}
 STARTUP_SECONDS = 60
 FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
-# What checking a token costs: pairs of runs, tokens then AUTH=off (bench/auth_cost.py).
+# What checking a token costs: pairs of runs against a worker with AUTH=off (bench/auth_cost.py).
 AUTH_COST_SCENARIOS = ["GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
                        "PUT /api/v1/configurations/{id}"]
 AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 6))
