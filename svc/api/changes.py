@@ -30,7 +30,9 @@ PAGES_REMEMBERED, EVENTS_REMEMBERED = 16, 1024  # a page holds up to 1,000 chang
 class EncodedChanges:
     """Pages and stream events as last encoded: the long-polls and streams one change wakes
     (thousands, at times) send the same bytes, encoded once. A change never changes once
-    committed, so the same seqs make the same page or event, whoever asks."""
+    committed and is named by its seq and time (a database restored from a backup may hand out
+    a seq again, never with the same clock time), so they make the same page or event, whoever
+    asks."""
 
     def __init__(self, pages: int = PAGES_REMEMBERED, events: int = EVENTS_REMEMBERED):
         self._pages, self._events = Remembered(pages), Remembered(events)
@@ -40,11 +42,15 @@ class EncodedChanges:
             changes = [ChangeOut.model_construct(**item) for item in items]
             return ChangeList.model_construct(changes=changes, last_seq=last_seq).model_dump_json().encode()
 
-        return self._pages.get((last_seq, *(item["seq"] for item in items)), encode)
+        return self._pages.get((last_seq, *(_identity(item) for item in items)), encode)
 
     def event(self, item: dict) -> str:
-        return self._events.get(item["seq"], lambda: (
+        return self._events.get(_identity(item), lambda: (
             f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"))
+
+
+def _identity(change: dict) -> tuple:
+    return change["seq"], change["changed_at"]
 
 
 class Remembered:

@@ -187,3 +187,7 @@ def test_a_page_or_event_is_encoded_once_for_every_waiter_that_receives_it_and_t
     assert encoded.event(dict(item)) is event
     encoded.event({**item, "seq": 8})
     assert encoded.event(item) is not event
+    # a seq handed out again by a database restored from a backup is another change
+    again = {**item, "changed_at": datetime(2026, 11, 28, tzinfo=timezone.utc), "changed_by": "other"}
+    assert json.loads(encoded.page([again], 7))["changes"][0]["changed_by"] == "other"
+    assert '"changed_by":"other"' in encoded.event(again)
