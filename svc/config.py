@@ -27,12 +27,16 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = Field(2000, ge=0)
     idle_in_transaction_timeout_ms: int = Field(10000, ge=0)
     max_request_body_bytes: int = Field(1_048_576, ge=1024)
+    head_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    body_stall_seconds: float = Field(10.0, gt=0, le=300)
+    max_connections: int = Field(2048, ge=1, le=1_000_000)
     require_if_match: bool = False
     migration_lock_wait_seconds: float = Field(300, gt=0, le=86400)
     auth: Literal["tokens", "off"] = "tokens"
     max_transaction_operations: int = Field(1000, ge=1, le=100_000)
     read_cache_size: int = Field(10_000, ge=0)
     read_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
+    max_response_bytes: int = Field(8 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _auth_off_only_on_loopback(self) -> "Settings":

@@ -52,6 +52,14 @@ class OperationFailed(ServiceError):
         self.index, self.cause = index, cause
 
 
+class Unauthenticated(ServiceError):
+    """The request's token is no longer usable (revoked or expired while its answer was held)."""
+
+
+class TooLarge(ServiceError):
+    """The answer would exceed the service's byte budget for one response."""
+
+
 class Forbidden(ServiceError):
     """The caller is known but may not do this."""
 

@@ -1,12 +1,10 @@
-"""Who is calling, and which applications they may see: a token limited to some applications
-finds every other one, and all that belongs to it, answering 404 as if it did not exist."""
+"""Who is calling, and the Access the use cases check for them (services/access.py)."""
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from auth.principal import Principal
-from db.database import Database
-from errors import Forbidden, NotFound
+from services.access import Access
 
 
 async def get_caller(request: Request) -> Principal:
@@ -16,25 +14,13 @@ async def get_caller(request: Request) -> Principal:
 Caller = Annotated[Principal, Depends(get_caller)]
 
 
-def only(caller: Principal) -> list[str] | None:
-    """The applications a list or the feed is limited to; None for every one."""
-    return None if caller.application_ids is None else sorted(caller.application_ids)
+def access_of(caller: Principal) -> Access:
+    """What the caller's token lets it see: the value every use case checks."""
+    return Access(caller.application_ids)
 
 
-def require_visible(caller: Principal, application_id: str, kind: str = "application") -> None:
-    if not caller.sees(application_id):
-        raise NotFound(f"no {kind} with this id")
+async def get_access(request: Request) -> Access:
+    return access_of(request.state.principal)
 
 
-async def require_visible_configuration(db: Database, caller: Principal, id: str) -> None:
-    """404 unless a limited caller may see the configuration's application (it never changes,
-    so asking before the write is safe)."""
-    if caller.limited:
-        owner = await db.read(lambda uow: uow.configurations.owner_of(id))
-        if owner is None or not caller.sees(owner):
-            raise NotFound("no configuration with this id")
-
-
-def require_unlimited(caller: Principal) -> None:
-    if caller.limited:
-        raise Forbidden("a token limited to some applications cannot create one")
+CallerAccess = Annotated[Access, Depends(get_access)]

@@ -1,20 +1,7 @@
-import pytest
-
-from api.access import only, require_unlimited, require_visible
+from api.access import access_of
 from auth.principal import Principal
-from errors import Forbidden, NotFound
-
-LIMITED, OPEN = Principal("t", "write", frozenset({"B", "A"})), Principal("t", "write")
 
 
-def test_lists_are_limited_to_a_tokens_applications():
-    assert only(LIMITED) == ["A", "B"] and only(OPEN) is None
-
-
-def test_an_application_out_of_reach_is_not_found_and_a_limited_token_creates_none():
-    require_visible(LIMITED, "A")
-    with pytest.raises(NotFound, match="no application with this id"):
-        require_visible(LIMITED, "C")
-    require_unlimited(OPEN)
-    with pytest.raises(Forbidden):
-        require_unlimited(LIMITED)
+def test_a_callers_access_is_its_tokens_applications():
+    assert access_of(Principal("t", "write", frozenset({"B", "A"}))).only == ["A", "B"]
+    assert not access_of(Principal("t", "admin")).limited

@@ -3,12 +3,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.access import Caller, only, require_unlimited, require_visible
+from api.access import Caller, CallerAccess, access_of
 from api.bodies import json_body, json_response, next_link, request_body_doc
-from api.conditional import IfMatch, representation
+from api.conditional import IfMatch, representation, validators
 from api.dependencies import Db
 from api.feed_headers import change_seq_header
-from api.idempotency import IdempotencyKey, write_once
+from api.idempotency import IdempotencyKey, answer, write_once
 from api.problems import problem_responses
 from api.reads import encoded, read_or_watch
 from api.schemas import (ApplicationCreate, ApplicationList, ApplicationOut, ApplicationSummary, ApplicationUpdate,
@@ -27,7 +27,7 @@ def _application(request: Request, row: dict, status_code: int = 200, headers: d
 
 @router.post("", status_code=201, response_model=ApplicationOut, summary="Create an application",
              responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ApplicationCreate))
-async def create_application(request: Request, db: Db, caller: Caller, key: IdempotencyKey,
+async def create_application(request: Request, db: Db, caller: Caller, access: CallerAccess, key: IdempotencyKey,
                              body: Annotated[ApplicationCreate, Depends(json_body(ApplicationCreate))]):
     """Create an application at version 1. Answers 201 with `Location`, `ETag` and `Last-Modified`.
 
@@ -35,10 +35,14 @@ async def create_application(request: Request, db: Db, caller: Caller, key: Idem
     the same body gets the first answer again (`Idempotent-Replayed: true`) and writes nothing;
     with another body, 422. 409 when the name is taken, 415 unless the body is JSON.
     """
-    require_unlimited(caller)
-    return await write_once(db, request, key, body, caller.name,
-                            lambda uow: service.create_application(uow, body.name, body.comments),
-                            lambda row, seq: _application(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
+    def created(written):
+        row = written.result
+        return answer(201, ApplicationOut.model_construct(**row).model_dump_json().encode(),
+                      {"Location": f"{PREFIX}/{row['id']}", **validators(row["version"], row["updated_at"]),
+                       **change_seq_header(written.seq)})
+
+    return await write_once(db, request, key, body, caller, lambda uow: access.require_unlimited(),
+                            lambda uow: service.create_application(uow, access, body.name, body.comments), created)
 
 
 @router.get("/{id}", response_model=ApplicationOut, summary="An application with its configuration ids",
@@ -49,10 +53,9 @@ async def get_application(request: Request, id: Id):
     `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
     application has this id. Cached and watchable (`Prefer: wait=S`) as a configuration is.
     """
-    key, db = str(id), request.app.state.database
-    require_visible(request.state.principal, key)
+    key, db, access = str(id), request.app.state.database, access_of(request.state.principal)
     return await read_or_watch(
-        request, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, key)),
+        request, ("application", key), lambda: db.read(lambda uow: service.get_application(uow, access, key)),
         lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"], row["id"]),
         lambda change: change["application_id"] == key and (
             change["configuration_id"] is None or change["change"] != "update"))
@@ -61,7 +64,8 @@ async def get_application(request: Request, id: Id):
 @router.put("/{id}", response_model=ApplicationOut, summary="Replace an application's name and comments",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ApplicationUpdate))
-async def update_application(request: Request, db: Db, caller: Caller, id: Id, versions: IfMatch,
+async def update_application(request: Request, db: Db, caller: Caller, access: CallerAccess, id: Id,
+                             versions: IfMatch,
                              body: Annotated[ApplicationUpdate, Depends(json_body(ApplicationUpdate))]):
     """Replace name and comments (an omitted `comments` becomes null) as a new version.
 
@@ -70,33 +74,31 @@ async def update_application(request: Request, db: Db, caller: Caller, id: Id, v
     existing version. Without If-Match the last writer wins, unless the service requires it
     (428). Sending what is stored changes nothing: 200 with the same ETag. 409 when the name is taken.
     """
-    require_visible(caller, str(id))
-    written = await db.write(lambda uow: service.update_application(uow, str(id), body.name, body.comments, versions),
-                             caller.name)
+    written = await db.write(
+        lambda uow: service.update_application(uow, access, str(id), body.name, body.comments, versions), caller.name)
     return _application(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an application that has no configurations",
                responses={**ERRORS, **problem_responses(404, 409, 412, 428)})
-async def delete_application(db: Db, caller: Caller, id: Id, versions: IfMatch):
+async def delete_application(db: Db, caller: Caller, access: CallerAccess, id: Id, versions: IfMatch):
     """Delete an application that has no configurations: 204; 409 while it has some.
 
     Honours `If-Match` as PUT does (412, 428).
     """
-    require_visible(caller, str(id))
-    written = await db.write(lambda uow: service.delete_application(uow, str(id), versions), caller.name)
+    written = await db.write(lambda uow: service.delete_application(uow, access, str(id), versions), caller.name)
     return Response(status_code=204, headers=change_seq_header(written.seq))
 
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time",
             responses=ERRORS)
-async def list_applications(db: Db, caller: Caller, limit: Limit = 100, after: Id | None = None):
+async def list_applications(db: Db, access: CallerAccess, limit: Limit = 100, after: Id | None = None):
     """Applications in id order, `limit` (1-1000, default 100) at a time.
 
     When more follow, `Link: <...?limit=N&after=LAST>; rel="next"` names the next page.
     """
-    rows, more = await db.read(lambda uow: service.list_applications(uow, limit, str(after) if after else None,
-                                                                     only(caller)))
+    rows, more = await db.read(lambda uow: service.list_applications(uow, access, limit,
+                                                                     str(after) if after else None))
     headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
     return json_response(ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]),
                          headers=headers)

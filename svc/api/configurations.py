@@ -3,16 +3,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.access import Caller, only, require_visible_configuration
+from api.access import Caller, CallerAccess, access_of
 from api.bodies import json_body, json_response, next_link, request_body_doc
-from api.conditional import IfMatch, representation
+from api.conditional import IfMatch, representation, validators
 from api.dependencies import Db
 from api.feed_headers import change_seq_header
-from api.idempotency import IdempotencyKey, write_once
+from api.idempotency import IdempotencyKey, answer, write_once
 from api.problems import problem_responses
 from api.reads import encoded, read_or_watch
 from api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
-from errors import InvalidReference
 from services import configurations as service
 
 PREFIX = "/api/v1/configurations"
@@ -28,7 +27,7 @@ def configuration(request: Request, row: dict, status_code: int = 200, headers: 
 
 @router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
              responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(request: Request, db: Db, caller: Caller, key: IdempotencyKey,
+async def create_configuration(request: Request, db: Db, caller: Caller, access: CallerAccess, key: IdempotencyKey,
                                body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
     """Create a configuration of an existing application at version 1; its application's
     version goes up too. Answers 201 with `Location`, `ETag` and `Last-Modified`.
@@ -36,24 +35,31 @@ async def create_configuration(request: Request, db: Db, caller: Caller, key: Id
     `Idempotency-Key` works as for applications. 422 when `application_id` names no
     application, 409 when the name is taken within it, 415 unless the body is JSON.
     """
-    if not caller.sees(str(body.application_id)):  # as if it did not exist
-        raise InvalidReference("application_id names no application", "application_id")
-    return await write_once(db, request, key, body, caller.name,
+    application_id = str(body.application_id)
+
+    def created(written):
+        row = written.result
+        return answer(201, ConfigurationOut.model_construct(**row).model_dump_json().encode(),
+                      {"Location": f"{PREFIX}/{row['id']}", **validators(row["version"], row["updated_at"]),
+                       **change_seq_header(written.seq)})
+
+    return await write_once(db, request, key, body, caller, lambda uow: access.require_names(application_id),
                             lambda uow: service.create_configuration(
-                                uow, str(body.application_id), body.name, body.comments, body.config),
-                            lambda row, seq: configuration(request, row, 201, {"Location": f"{PREFIX}/{row['id']}", **seq}))
+                                uow, access, application_id, body.name, body.comments, body.config), created)
 
 
 @router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
             responses=ERRORS)
-async def list_configurations(db: Db, caller: Caller, application_id: Id | None = None,
+async def list_configurations(request: Request, db: Db, access: CallerAccess, application_id: Id | None = None,
                               limit: Limit = 100, after: Id | None = None):
     """Configurations in id order, of one application (`application_id`) or all, `limit`
-    (1-1000, default 100) at a time, with `Link: rel="next"` while more follow.
+    (1-1000, default 100) at a time, with `Link: rel="next"` while more follow. A page also
+    ends before `MAX_RESPONSE_BYTES` (about; its first configuration always fits).
     """
     owner = str(application_id) if application_id else None
-    rows, more = await db.read(lambda uow: service.list_configurations(uow, owner, limit, str(after) if after else None,
-                                                                       only(caller)))
+    budget = request.app.state.settings.max_response_bytes
+    rows, more = await db.read(lambda uow: service.list_configurations(
+        uow, access, owner, limit, str(after) if after else None, budget))
     headers = {}
     if more:
         headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
@@ -72,9 +78,9 @@ async def get_configuration(request: Request, id: Id):
     current, the request is held until the version changes (200, the new representation; 404
     when deleted) or S passes (304), with `Preference-Applied: wait=S`.
     """
-    key, db = str(id), request.app.state.database
+    key, db, access = str(id), request.app.state.database, access_of(request.state.principal)
     return await read_or_watch(
-        request, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, key)),
+        request, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, access, key)),
         lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
                             row["application_id"]),
         lambda change: change["configuration_id"] == key)
@@ -83,7 +89,8 @@ async def get_configuration(request: Request, id: Id):
 @router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
             responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
             openapi_extra=request_body_doc(ConfigurationUpdate))
-async def update_configuration(request: Request, db: Db, caller: Caller, id: Id, versions: IfMatch,
+async def update_configuration(request: Request, db: Db, caller: Caller, access: CallerAccess, id: Id,
+                               versions: IfMatch,
                                body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
     """Replace name, comments and config as a new version, with its revision in the history.
 
@@ -92,18 +99,16 @@ async def update_configuration(request: Request, db: Db, caller: Caller, id: Id,
     200 with the same ETag, no new revision.
     """
     application_id = str(body.application_id) if body.application_id else None
-    await require_visible_configuration(db, caller, str(id))
     written = await db.write(lambda uow: service.update_configuration(
-        uow, str(id), application_id, body.name, body.comments, body.config, versions), caller.name)
+        uow, access, str(id), application_id, body.name, body.comments, body.config, versions), caller.name)
     return configuration(request, written.result, headers=change_seq_header(written.seq))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
                responses={**ERRORS, **problem_responses(404, 412, 428)})
-async def delete_configuration(db: Db, caller: Caller, id: Id, versions: IfMatch):
+async def delete_configuration(db: Db, caller: Caller, access: CallerAccess, id: Id, versions: IfMatch):
     """Delete a configuration: 204. Its history stays (the deletion is a revision of its own)
     and a restore brings it back. Honours `If-Match` (412, 428).
     """
-    await require_visible_configuration(db, caller, str(id))
-    written = await db.write(lambda uow: service.delete_configuration(uow, str(id), versions), caller.name)
+    written = await db.write(lambda uow: service.delete_configuration(uow, access, str(id), versions), caller.name)
     return Response(status_code=204, headers=change_seq_header(written.seq))

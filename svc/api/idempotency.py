@@ -1,4 +1,6 @@
-"""The Idempotency-Key header of POST requests: a retry gets the first answer, not a second write."""
+"""The Idempotency-Key header of POST requests: a retry by the same token gets the first answer,
+not a second write. Answers are plain data, made by pure functions; the Response is made once,
+here, on the event loop."""
 import hashlib
 from typing import Annotated, Callable, TypeVar
 
@@ -7,13 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from api.bodies import JSON
-from api.feed_headers import change_seq_header
-from db.database import Database
+from auth.principal import Principal
+from db.database import Database, Written
 from services import idempotency
 from services.contracts import StoredAnswer, UnitOfWork
 
 T = TypeVar("T")
 MAX_KEY_LENGTH = 255
+ANONYMOUS_OWNER = ""  # the one caller when AUTH=off
 
 
 async def idempotency_key(request: Request) -> str | None:
@@ -34,28 +37,30 @@ def fingerprint(method: str, path: str, body: BaseModel) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
-async def write_once(db: Database, request: Request, key: str | None, body: BaseModel, actor: str,
-                     use_case: Callable[[UnitOfWork], T], respond: Callable[[T, dict], Response]) -> Response:
-    """Run the write and answer with `respond(result, Change-Seq header)`; under a key, a
-    retry gets the stored answer (its Change-Seq included)."""
-    if key is None:
-        written = await db.write(use_case, actor)
-        return respond(written.result, change_seq_header(written.seq))
+def answer(status: int, body: bytes, headers: dict[str, str]) -> StoredAnswer:
+    """An answer as plain data, to send now or keep under a key."""
+    return {"status": status, "headers": headers, "body": body}
 
-    def respond_in(uow: UnitOfWork) -> StoredAnswer:
-        result = use_case(uow)
-        return _stored(respond(result, change_seq_header(uow.changes.recorded[-1]["seq"])))
+
+def response(kept: StoredAnswer, replayed: bool = False) -> Response:
+    headers = {**kept["headers"], "Idempotent-Replayed": "true"} if replayed else kept["headers"]
+    return Response(kept["body"], status_code=kept["status"], headers=headers, media_type=JSON)
+
+
+async def write_once(db: Database, request: Request, key: str | None, body: BaseModel, caller: Principal,
+                     authorize: Callable[[UnitOfWork], None], use_case: Callable[[UnitOfWork], T],
+                     answer_of: Callable[[Written[T]], StoredAnswer]) -> Response:
+    """Run the write and answer with `answer_of(written)`; under a key, a retry of the same
+    token gets the stored answer (its Change-Seq included), after `authorize` (the write's own
+    access checks) passed again."""
+    if key is None:
+        return response(answer_of(await db.write(use_case, caller.name)))
+    owner = caller.token_id or ANONYMOUS_OWNER
+    request_print = fingerprint(request.method, request.url.path, body)
 
     def write(uow: UnitOfWork) -> tuple[StoredAnswer, bool]:
-        return idempotency.once(uow, key, fingerprint(request.method, request.url.path, body),
-                                lambda: respond_in(uow))
+        return idempotency.once(uow, owner, key, request_print, lambda: authorize(uow), lambda: use_case(uow),
+                                lambda result, changes: answer_of(Written(result, changes)))
 
-    answer, replayed = (await db.write(write, actor)).result
-    headers = {**answer["headers"], "Idempotent-Replayed": "true"} if replayed else answer["headers"]
-    return Response(answer["body"], status_code=answer["status"], headers=headers, media_type=JSON)
-
-
-def _stored(response: Response) -> StoredAnswer:
-    kept = {name: value for name, value in response.headers.items()
-            if name in ("location", "etag", "last-modified", "change-seq")}
-    return {"status": response.status_code, "headers": kept, "body": response.body.decode()}
+    kept, replayed = (await db.write(write, caller.name)).result
+    return response(kept, replayed)

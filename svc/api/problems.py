@@ -11,7 +11,7 @@ from starlette.routing import Match
 
 from api.schemas import Problem
 from errors import (Conflict, Forbidden, InvalidReference, KeyReused, NotFound, OperationFailed, OutcomeUnknown,
-                    PreconditionMissing, ServiceError, StaleVersion, Unavailable)
+                    PreconditionMissing, ServiceError, StaleVersion, TooLarge, Unauthenticated, Unavailable)
 
 PROBLEM_TYPE = "about:blank"
 # The one failure a client must not simply retry: read first, or resend with the same Idempotency-Key.
@@ -83,6 +83,10 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
             return 409, {}, {}
         case Forbidden():
             return 403, {}, {}
+        case Unauthenticated():
+            return 401, {"WWW-Authenticate": "Bearer"}, {}
+        case TooLarge():
+            return 413, {}, {}
         case KeyReused():
             return 422, {}, {"errors": [{"loc": ["header", "Idempotency-Key"], "msg": error.detail}]}
         case InvalidReference():

@@ -8,6 +8,7 @@ from conftest import make_settings
 from db.database import Database, open_database
 from errors import Conflict, Unavailable
 from services import applications, configurations
+from services.access import EVERYTHING
 
 pytestmark = pytest.mark.anyio
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.anyio
 def count(uow, table: str) -> int:
     if table == "applications":
         return len(uow.applications.list(100, None))
-    return len(uow.configurations.list(None, 100, None))
+    return len(uow.configurations.list(None, 100, None, None, 10**9)[0])
 
 
 async def test_a_use_case_runs_in_one_unit_of_work_on_an_executor_thread(settings):
@@ -23,7 +24,7 @@ async def test_a_use_case_runs_in_one_unit_of_work_on_an_executor_thread(setting
         assert isinstance(database, Database)
 
         def use_case(uow):
-            applications.create_application(uow, "billing", None)
+            applications.create_application(uow, EVERYTHING, "billing", None)
             return threading.current_thread().name, uow.applications.list(10, None)[0]["name"]
 
         thread, name = (await database.write(use_case)).result
@@ -34,29 +35,29 @@ async def test_a_use_case_runs_in_one_unit_of_work_on_an_executor_thread(setting
 
 async def test_write_commits_when_the_use_case_returns_and_rolls_back_when_it_raises(settings):
     def fail_after_write(uow):
-        applications.create_application(uow, "half", None)
+        applications.create_application(uow, EVERYTHING, "half", None)
         raise ValueError("use case failed")
 
     async with open_database(settings) as database:
         with pytest.raises(ValueError):
             await database.write(fail_after_write)
         assert await database.read(lambda uow: count(uow, "applications")) == 0
-        await database.write(lambda uow: applications.create_application(uow, "whole", None))
+        await database.write(lambda uow: applications.create_application(uow, EVERYTHING, "whole", None))
         assert await database.read(lambda uow: count(uow, "applications")) == 1
 
 
 async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_of_the_first(settings):
     async with open_database(settings) as database:
-        app = (await database.write(lambda uow: applications.create_application(uow, "billing", None))).result
+        app = (await database.write(lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))).result
 
         def compose(uow, second_name):
-            configurations.create_configuration(uow, app["id"], "first", None, {"a": 1})
-            return configurations.create_configuration(uow, app["id"], second_name, None, {"b": 2})
+            configurations.create_configuration(uow, EVERYTHING, app["id"], "first", None, {"a": 1})
+            return configurations.create_configuration(uow, EVERYTHING, app["id"], second_name, None, {"b": 2})
 
         with pytest.raises(Conflict):
             await database.write(lambda uow: compose(uow, "first"))
         assert await database.read(lambda uow: count(uow, "configurations")) == 0
-        assert (await database.read(lambda uow: applications.get_application(uow, app["id"])))["version"] == 1
+        assert (await database.read(lambda uow: applications.get_application(uow, EVERYTHING, app["id"])))["version"] == 1
         await database.write(lambda uow: compose(uow, "second"))
         assert await database.read(lambda uow: count(uow, "configurations")) == 2
 

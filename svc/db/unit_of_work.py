@@ -80,6 +80,7 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        self.changes.flush()  # last: the counter's row lock is then held for the commit only
         if self._watchdog:
             self._watchdog.renew(self.connection)
         self._committing = True

@@ -8,25 +8,45 @@ READ_COLUMNS = COLUMNS + ", changed_by"  # changed_by: the column's default, the
 
 
 class ChangeRepository(Repository):
+    """Changes are recorded as the use cases make them and written at the end of the unit of
+    work, in one statement just before its commit: the counter's row lock, which makes every
+    other writer wait, is held for that statement and the commit only."""
+
     def __init__(self, connection, before_statement=None):
         super().__init__(connection, before_statement)
-        self.recorded: list[dict] = []  # this unit of work's changes, in seq order
+        self._pending: list[tuple] = []
+        self.recorded: list[dict] = []  # this unit of work's written changes, in seq order
 
     def record(self, application_id: str, configuration_id: str | None, change: str, version: int,
-               changed_at=None) -> dict:
-        """Take the next seq (its row lock is held until the commit) and write the change under it."""
-        row = self._fetch_one(
-            "WITH next AS (UPDATE change_counter SET last_seq = last_seq + 1 RETURNING last_seq),"
+               changed_at=None) -> None:
+        """Keep a change of this unit of work, to be written by `flush` under the next seq."""
+        self._pending.append((application_id, configuration_id, change, version, changed_at))
+
+    def flush(self) -> list[dict]:
+        """Write the changes recorded since the last flush under consecutive seqs and notify the
+        listeners (at commit); every change this unit of work wrote, in seq order."""
+        if not self._pending:
+            return self.recorded
+        pending, self._pending = self._pending, []
+        rows = self._fetch_all(
+            "WITH next AS (UPDATE change_counter SET last_seq = last_seq + %(count)s RETURNING last_seq),"
+            " item AS (SELECT * FROM unnest(%(application_ids)s::varchar[], %(configuration_ids)s::varchar[],"
+            " %(changes)s::text[], %(versions)s::int[], %(times)s::timestamptz[])"
+            " WITH ORDINALITY AS item(application_id, configuration_id, change, version, changed_at, n)),"
             f" written AS (INSERT INTO changes ({COLUMNS})"
-            " SELECT last_seq, %(application_id)s, %(configuration_id)s, %(change)s, %(version)s,"
-            " COALESCE(%(changed_at)s::timestamptz, clock_timestamp()) FROM next RETURNING *)"
-            f" SELECT {READ_COLUMNS}, pg_notify(%(channel)s, seq::text)::text AS notified FROM written",
-            {"application_id": application_id, "configuration_id": configuration_id, "change": change,
-             "version": version, "changed_at": changed_at, "channel": CHANNEL},
+            " SELECT next.last_seq - %(count)s + item.n, item.application_id, item.configuration_id, item.change,"
+            " item.version, COALESCE(item.changed_at, clock_timestamp()) FROM next, item RETURNING *)"
+            f" SELECT {READ_COLUMNS}, pg_notify(%(channel)s, (SELECT max(seq) FROM written)::text)::text AS notified"
+            " FROM written ORDER BY seq",
+            {"count": len(pending), "application_ids": [item[0] for item in pending],
+             "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
+             "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
+             "channel": CHANNEL},
         )
-        del row["notified"]
-        self.recorded.append(row)
-        return row
+        for row in rows:
+            del row["notified"]
+        self.recorded.extend(rows)
+        return self.recorded
 
     def since(self, after: int, upto: int, application_id: str | None, limit: int,
               only: list[str] | None = None) -> list[dict]:

@@ -16,6 +16,8 @@ COLUMNS = "id, application_id, name, comments, config, version, created_at, upda
 REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
 # changed_by is filled in by the column's default: the transaction's actor (migration 0005).
 REVISION_READ_COLUMNS = REVISION_COLUMNS + ", changed_by"
+# About the bytes a row takes encoded, for the byte budgets of pages and exports.
+SIZE = "(octet_length(config::text) + octet_length(name) + COALESCE(octet_length(comments), 0) + 200)"
 
 
 def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
@@ -102,13 +104,13 @@ class ConfigurationRepository(Repository):
             {"id": id, "versions": versions_param(versions)},
         )
 
-    def revisions(self, id: str, limit: int, before: int | None) -> list[dict]:
-        """Up to `limit` revisions, newest first, older than version `before`."""
-        return self._fetch_all(
-            f"SELECT {REVISION_READ_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s"
-            " AND version < %s ORDER BY version DESC LIMIT %s",
-            (id, before or 2**31 - 1, limit),
-        )
+    def revisions(self, id: str, limit: int, before: int | None, budget: int) -> tuple[list[dict], bool]:
+        """Up to `limit` revisions, newest first, older than version `before`, as many as fit in
+        about `budget` bytes (the first always does), and whether older ones follow."""
+        return self._within_budget(
+            f"SELECT {REVISION_READ_COLUMNS}, {SIZE} AS size FROM configuration_revisions"
+            " WHERE configuration_id = %(id)s AND version < %(before)s ORDER BY version DESC LIMIT %(fetch)s",
+            REVISION_READ_COLUMNS, "version DESC", {"id": id, "before": before or 2**31 - 1}, limit, budget)
 
     def revision(self, id: str, version: int) -> dict | None:
         return self._fetch_one(
@@ -156,17 +158,31 @@ class ConfigurationRepository(Repository):
             {"id": id, "version": version},
         )
 
-    def list(self, application_id: str | None, limit: int, after: str | None,
-             only: list[str] | None = None) -> list[dict]:
+    def list(self, application_id: str | None, limit: int, after: str | None, only: list[str] | None,
+             budget: int) -> tuple[list[dict], bool]:
         """Up to `limit` configurations in id order after the id `after`, of one application or
-        all (of the applications `only`, if given)."""
-        return self._fetch_all(
-            f"SELECT {COLUMNS} FROM configurations WHERE id > %(after)s"
+        all (of the applications `only`, if given), as many as fit in about `budget` bytes (the
+        first always does), and whether more follow them."""
+        return self._within_budget(
+            f"SELECT {COLUMNS}, {SIZE} AS size FROM configurations WHERE id > %(after)s"
             " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
             " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
-            " ORDER BY id LIMIT %(limit)s",
-            {"after": after or "", "application_id": application_id, "limit": limit, "only": only},
-        )
+            " ORDER BY id LIMIT %(fetch)s", COLUMNS, "id",
+            {"after": after or "", "application_id": application_id, "only": only}, limit, budget)
+
+    def _within_budget(self, page: str, columns: str, order: str, params: dict, limit: int,
+                       budget: int) -> tuple[list[dict], bool]:
+        """The rows of `page` (one more than `limit`, each with its `size`) whose predecessors
+        add up to less than `budget` bytes: PostgreSQL cuts the page, so no row past the
+        budget is ever sent to the worker."""
+        rows = self._fetch_all(
+            f"SELECT {columns}, fetched FROM (SELECT *, sum(size) OVER (ORDER BY {order}) - size AS before,"
+            f" count(*) OVER () AS fetched FROM ({page}) page) sized WHERE before < %(budget)s ORDER BY {order}",
+            {**params, "fetch": limit + 1, "budget": budget})
+        fetched = rows[0].pop("fetched") if rows else 0
+        for row in rows[1:]:
+            del row["fetched"]
+        return rows[:limit], len(rows) > limit or len(rows) < fetched
 
     def owners_of(self, ids: list[str]) -> dict[str, str]:
         """The application of each configuration (existing or deleted) among `ids`."""
@@ -178,10 +194,34 @@ class ConfigurationRepository(Repository):
         """Lock these configurations' rows for this transaction, in id order."""
         self._fetch_all("SELECT id FROM configurations WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
 
-    def of_application(self, application_id: str) -> list[dict]:
-        """Every configuration of an application, by name in code-point order."""
+    def of_application(self, application_id: str, for_update: bool = False) -> list[dict]:
+        """Every configuration of an application, by name in code-point order; with `for_update`,
+        their rows locked for this transaction, in id order (as transactions lock them)."""
+        if for_update:
+            rows = self._fetch_all(f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s"
+                                   " ORDER BY id FOR UPDATE", (application_id,))
+            return sorted(rows, key=lambda row: row["name"].encode())
         return self._fetch_all(f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s"
                                ' ORDER BY name COLLATE "C"', (application_id,))
+
+    def bytes_of(self, application_id: str) -> int:
+        """About how many bytes an application's configurations take when encoded."""
+        return self._fetch_one(f"SELECT COALESCE(sum({SIZE}), 0) AS size FROM configurations"
+                               " WHERE application_id = %s", (application_id,))["size"]
+
+    def unchanged_names(self, application_id: str, items: list[dict]) -> set[str]:
+        """Names among `items` ({name, comments, config}) whose stored configuration holds the
+        same comments and config, by PostgreSQL's own equality (jsonb: 1e23 equals its integer)."""
+        rows = self._fetch_all(
+            "SELECT c.name FROM configurations c"
+            " JOIN jsonb_to_recordset(%s) AS d(name text, comments text, config jsonb) ON c.name = d.name"
+            " WHERE c.application_id = %s AND c.comments IS NOT DISTINCT FROM d.comments AND c.config = d.config",
+            (Json(items), application_id))
+        return {row["name"] for row in rows}
+
+    def lock(self, id: str) -> bool:
+        """Lock the configuration's row for this transaction; False when it does not exist."""
+        return self._fetch_one("SELECT id FROM configurations WHERE id = %s FOR NO KEY UPDATE", (id,)) is not None
 
     def owner_of(self, id: str) -> str | None:
         """The application a configuration belongs (or belonged) to; it never changes."""

@@ -6,6 +6,7 @@ from db.unit_of_work import UnitOfWork
 from errors import Conflict, InvalidReference
 from repositories.applications import ApplicationRepository
 from repositories.configurations import ConfigurationRepository
+from services.access import EVERYTHING
 from services.configurations import update_configuration
 
 A = "01J0000000000000000000000A"
@@ -21,6 +22,9 @@ def configurations(connection):
     applications.add(A, "billing", None)
     applications.add(B, "shipping", None)
     return ConfigurationRepository(connection)
+
+
+BUDGET = 8 * 1024 * 1024
 
 
 def test_add_then_get_round_trips_the_json(configurations):
@@ -73,7 +77,7 @@ def test_every_change_writes_its_revision(configurations):
     configurations.add(C, A, "database", None, {"v": 1})
     configurations.update(C, "database", "x", {"v": 2})
     assert configurations.delete(C)
-    assert [(r["version"], r["change"], r["config"]) for r in configurations.revisions(C, 10, None)] == [
+    assert [(r["version"], r["change"], r["config"]) for r in configurations.revisions(C, 10, None, BUDGET)[0]] == [
         (3, "delete", {"v": 2}), (2, "update", {"v": 2}), (1, "create", {"v": 1})]
     assert configurations.latest_version(C) == 3 and configurations.version_of(C) is None
     restored = configurations.restore_deleted(C, 1)
@@ -91,9 +95,9 @@ def test_conditional_update_and_delete_match_only_the_named_versions(configurati
 def test_list_filters_by_application_and_pages_by_id(configurations):
     configurations.add(C, A, "a", None, {})
     configurations.add(D, B, "b", None, {})
-    assert [r["id"] for r in configurations.list(A, 10, None)] == [C]
-    assert [r["id"] for r in configurations.list(None, 10, None)] == [C, D]
-    assert [r["id"] for r in configurations.list(None, 10, C)] == [D]
+    assert [r["id"] for r in configurations.list(A, 10, None, None, BUDGET)[0]] == [C]
+    assert [r["id"] for r in configurations.list(None, 10, None, None, BUDGET)[0]] == [C, D]
+    assert [r["id"] for r in configurations.list(None, 10, C, None, BUDGET)[0]] == [D]
 
 
 def test_a_failing_revision_write_leaves_the_change_undone(pool_settings):
@@ -114,7 +118,7 @@ def test_a_failing_revision_write_leaves_the_change_undone(pool_settings):
     connection.close()
     with pytest.raises(psycopg2.Error, match="revision refused"):
         with UnitOfWork(pool) as uow:
-            update_configuration(uow, C, None, "renamed", None, {"v": 2})
+            update_configuration(uow, EVERYTHING, C, None, "renamed", None, {"v": 2})
     with pytest.raises(psycopg2.Error, match="revision refused"):
         with UnitOfWork(pool) as uow:
             uow.configurations.delete(C)
@@ -122,7 +126,7 @@ def test_a_failing_revision_write_leaves_the_change_undone(pool_settings):
     with UnitOfWork(pool, read_only=True) as uow:
         row = uow.configurations.get(C)
         assert (row["name"], row["config"], row["version"]) == ("database", {"v": 1}, 1)
-        assert [r["version"] for r in uow.configurations.revisions(C, 10, None)] == [1]
+        assert [r["version"] for r in uow.configurations.revisions(C, 10, None, BUDGET)[0]] == [1]
         assert uow.applications.get(A)["version"] == 2
 
 
@@ -131,3 +135,19 @@ def pool_settings(settings):
     pool = create_pool(settings)
     yield pool, settings
     pool.closeall()
+
+
+def test_a_page_is_cut_by_postgresql_at_its_byte_budget(configurations):
+    configurations.add(C, A, "a", None, {"blob": "x" * 3000})
+    configurations.add(D, A, "b", None, {"blob": "x" * 3000})
+    assert configurations.list(A, 10, None, None, 1000) == ([configurations.get(C)], True)
+    assert [row["id"] for row in configurations.list(A, 10, None, None, 4000)[0]] == [C, D]
+    assert configurations.list(A, 1, None, None, 10**9)[1]
+    assert not configurations.list(A, 2, None, None, 10**9)[1]
+
+
+def test_unchanged_names_compare_by_jsonb_equality(configurations):
+    configurations.add(C, A, "a", None, {"n": 10**23})
+    configurations.add(D, A, "b", "x", {"n": 1})
+    assert configurations.unchanged_names(A, [{"name": "a", "comments": None, "config": {"n": 1e23}},
+                                             {"name": "b", "comments": None, "config": {"n": 1}}]) == {"a"}

@@ -1,49 +1,59 @@
-"""Use cases of applications; each runs inside a unit of work and never commits it."""
+"""Use cases of applications; each runs inside a unit of work, checks the caller's access in it,
+and never commits it."""
 from errors import NotFound, not_found_or_stale
+from services.access import Access
 from services.contracts import ApplicationRow, ApplicationWithConfigurations, UnitOfWork, Versions, version_matches
 from services.ids import new_id
 from services.paging import page
 
 
-def create_application(uow: UnitOfWork, name: str, comments: str | None) -> ApplicationWithConfigurations:
+def create_application(uow: UnitOfWork, access: Access, name: str,
+                       comments: str | None) -> ApplicationWithConfigurations:
+    access.require_unlimited()
     row = uow.applications.add(new_id(), name, comments)
     uow.changes.record(row["id"], None, "create", row["version"], row["updated_at"])
     return row
 
 
-def get_application(uow: UnitOfWork, id: str) -> ApplicationWithConfigurations:
+def get_application(uow: UnitOfWork, access: Access, id: str) -> ApplicationWithConfigurations:
+    access.require_sees(id)
     row = uow.applications.get(id)
     if row is None:
         raise NotFound("no application with this id")
     return row
 
 
-def update_application(uow: UnitOfWork, id: str, name: str, comments: str | None,
+def update_application(uow: UnitOfWork, access: Access, id: str, name: str, comments: str | None,
                        versions: Versions = None) -> ApplicationWithConfigurations:
     """Replace name and comments; `versions` (from If-Match) must include the stored version.
 
     Sending what is stored changes nothing: no new version, the current representation back.
+    Whether anything changes is PostgreSQL's to say, under the row's lock: a concurrent
+    writer can never turn an unconditional PUT into a 412.
     """
+    access.require_sees(id)
     row = uow.applications.update(id, name, comments, versions)
+    if row is None and uow.applications.lock(id):
+        row = uow.applications.update(id, name, comments, versions)
     if row is not None:
         uow.changes.record(id, None, "update", row["version"], row["updated_at"])
         return row
     current = uow.applications.get(id)
-    if current is not None and version_matches(versions, current["version"]) and \
-            (current["name"], current["comments"]) == (name, comments):
-        return current
-    raise not_found_or_stale("application", current and current["version"], versions is not None)
+    if current is None or not version_matches(versions, current["version"]):
+        raise not_found_or_stale("application", current and current["version"], versions is not None)
+    return current
 
 
-def delete_application(uow: UnitOfWork, id: str, versions: Versions = None) -> None:
+def delete_application(uow: UnitOfWork, access: Access, id: str, versions: Versions = None) -> None:
     """Delete an application that has no configurations (Conflict otherwise)."""
+    access.require_sees(id)
     deleted = uow.applications.delete(id, versions)
     if deleted is None:
         raise not_found_or_stale("application", uow.applications.version_of(id), versions is not None)
     uow.changes.record(id, None, "delete", deleted["version"])
 
 
-def list_applications(uow: UnitOfWork, limit: int, after: str | None,
-                      only: list[str] | None = None) -> tuple[list[ApplicationRow], bool]:
-    """A page of applications in id order (of `only`, if given), and whether more follow it."""
-    return page(lambda n: uow.applications.list(n, after, only), limit)
+def list_applications(uow: UnitOfWork, access: Access, limit: int,
+                      after: str | None) -> tuple[list[ApplicationRow], bool]:
+    """A page of the applications the caller sees, in id order, and whether more follow it."""
+    return page(lambda n: uow.applications.list(n, after, access.only), limit)

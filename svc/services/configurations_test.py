@@ -2,8 +2,10 @@ import pytest
 
 from errors import Conflict, InvalidReference, NotFound, StaleVersion
 from services import applications, configurations as service
+from services.access import EVERYTHING
 from test.fakes import FakeDatabase
 
+BUDGET = 8 * 1024 * 1024
 MISSING = "01J0000000000000000000000Z"
 
 
@@ -14,24 +16,24 @@ def db():
 
 @pytest.fixture
 def app_id(db):
-    return db.write(lambda uow: applications.create_application(uow, "billing", None))["id"]
+    return db.write(lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))["id"]
 
 
 def create(db, app_id, name="database", config=None, comments=None):
-    return db.write(lambda uow: service.create_configuration(uow, app_id, name, comments, config or {}))
+    return db.write(lambda uow: service.create_configuration(uow, EVERYTHING, app_id, name, comments, config or {}))
 
 
 def update(db, id, name="database", config=None, versions=None, application_id=None):
-    return db.write(lambda uow: service.update_configuration(uow, id, application_id, name, None, config or {},
+    return db.write(lambda uow: service.update_configuration(uow, EVERYTHING, id, application_id, name, None, config or {},
                                                              versions))
 
 
 def delete(db, id, versions=None):
-    db.write(lambda uow: service.delete_configuration(uow, id, versions))
+    db.write(lambda uow: service.delete_configuration(uow, EVERYTHING, id, versions))
 
 
 def restore(db, id, version, versions=None):
-    return db.write(lambda uow: service.restore_revision(uow, id, version, versions))
+    return db.write(lambda uow: service.restore_revision(uow, EVERYTHING, id, version, versions))
 
 
 def test_create_stores_a_configuration(db, app_id):
@@ -53,7 +55,7 @@ def test_create_with_a_taken_name_is_a_conflict(db, app_id):
 
 def test_get_missing_is_not_found(db):
     with pytest.raises(NotFound):
-        db.read(lambda uow: service.get_configuration(uow, MISSING))
+        db.read(lambda uow: service.get_configuration(uow, EVERYTHING, MISSING))
 
 
 def test_update_replaces_name_comments_and_config(db, app_id):
@@ -69,7 +71,7 @@ def test_update_without_application_id_keeps_it(db, app_id):
 
 
 def test_update_that_moves_the_configuration_is_refused_and_undone(db, app_id):
-    other = db.write(lambda uow: applications.create_application(uow, "shipping", None))["id"]
+    other = db.write(lambda uow: applications.create_application(uow, EVERYTHING, "shipping", None))["id"]
     id = create(db, app_id, config={"a": 1})["id"]
     commits = db.commits
     with pytest.raises(InvalidReference):
@@ -104,21 +106,21 @@ def test_delete_bumps_the_application(db, app_id):
 def test_list_pages_the_configurations_of_one_application(db, app_id):
     for name in ("a", "b", "c"):
         create(db, app_id, name)
-    page, more = db.read(lambda uow: service.list_configurations(uow, app_id, 2, None))
+    page, more = db.read(lambda uow: service.list_configurations(uow, EVERYTHING, app_id, 2, None, BUDGET))
     assert len(page) == 2 and more
-    assert db.read(lambda uow: service.list_configurations(uow, MISSING, 2, None)) == ([], False)
+    assert db.read(lambda uow: service.list_configurations(uow, EVERYTHING, MISSING, 2, None, BUDGET)) == ([], False)
 
 
 def test_revisions_come_newest_first_and_a_missing_configuration_is_not_found(db, app_id):
     id = create(db, app_id, config={"v": 1})["id"]
     update(db, id, config={"v": 2})
-    rows, more = db.read(lambda uow: service.list_revisions(uow, id, 1, None))
+    rows, more = db.read(lambda uow: service.list_revisions(uow, EVERYTHING, id, 1, None, BUDGET))
     assert [r["version"] for r in rows] == [2] and more
-    assert db.read(lambda uow: service.get_revision(uow, id, 1))["config"] == {"v": 1}
+    assert db.read(lambda uow: service.get_revision(uow, EVERYTHING, id, 1))["config"] == {"v": 1}
     with pytest.raises(NotFound):
-        db.read(lambda uow: service.list_revisions(uow, MISSING, 10, None))
+        db.read(lambda uow: service.list_revisions(uow, EVERYTHING, MISSING, 10, None, BUDGET))
     with pytest.raises(NotFound):
-        db.read(lambda uow: service.get_revision(uow, id, 9))
+        db.read(lambda uow: service.get_revision(uow, EVERYTHING, id, 9))
 
 
 # restore_revision, every branch
@@ -175,7 +177,7 @@ def test_restore_of_a_deleted_configuration_with_a_stale_version(db, app_id):
 def test_restore_of_a_deleted_configuration_whose_application_is_gone(db, app_id):
     id = create(db, app_id)["id"]
     delete(db, id)
-    db.write(lambda uow: applications.delete_application(uow, app_id))
+    db.write(lambda uow: applications.delete_application(uow, EVERYTHING, app_id))
     with pytest.raises(Conflict, match="application no longer exists"):
         restore(db, id, 1)
 
@@ -194,11 +196,25 @@ def test_restore_of_a_deleted_configuration_whose_name_was_taken(db, app_id):
 
 def test_two_use_cases_in_one_write_commit_together_or_not_at_all(db, app_id):
     def create_two(uow, second_name):
-        service.create_configuration(uow, app_id, "first", None, {})
-        return service.create_configuration(uow, app_id, second_name, None, {})
+        service.create_configuration(uow, EVERYTHING, app_id, "first", None, {})
+        return service.create_configuration(uow, EVERYTHING, app_id, second_name, None, {})
 
     with pytest.raises(Conflict):
         db.write(lambda uow: create_two(uow, "first"))
     assert db.committed["configurations"] == {} and db.committed["applications"][app_id]["version"] == 1
     db.write(lambda uow: create_two(uow, "second"))
     assert sorted(r["name"] for r in db.committed["configurations"].values()) == ["first", "second"]
+
+
+def test_a_page_stops_at_its_byte_budget_and_says_more_follow(db):
+    app_id = db.write(lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))["id"]
+    for name in ("a", "b", "c"):
+        create(db, app_id, name, {"blob": "x" * 1000})
+    page, more = db.read(lambda uow: service.list_configurations(uow, EVERYTHING, app_id, 100, None, 1500))
+    assert len(page) == 2 and more  # the third would start past the budget
+
+
+def test_revisions_of_an_id_that_never_existed_are_not_found_with_and_without_after(db):
+    for after in (None, 5):
+        with pytest.raises(NotFound):
+            db.read(lambda uow: service.list_revisions(uow, EVERYTHING, MISSING, 10, after, BUDGET))

@@ -5,6 +5,7 @@ import pytest
 from auth.secrets import hash_secret
 from errors import InvalidReference, NotFound
 from services import applications, tokens
+from services.access import EVERYTHING
 from test.fakes import FakeDatabase
 
 
@@ -20,7 +21,7 @@ def test_a_token_keeps_only_the_hash_of_its_secret_and_announces_itself(db):
 
 
 def test_limits_name_existing_applications_and_expiry_lies_ahead(db):
-    app_id = db.write(lambda uow: applications.create_application(uow, "a", None))["id"]
+    app_id = db.write(lambda uow: applications.create_application(uow, EVERYTHING, "a", None))["id"]
     row, _ = db.write(lambda uow: tokens.create_token(uow, "a-only", "write", [app_id], None))
     assert row["application_ids"] == [app_id]
     with pytest.raises(InvalidReference):

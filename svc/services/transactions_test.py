@@ -1,35 +1,60 @@
 import pytest
 
-from errors import Conflict, OperationFailed
+from errors import Conflict, Forbidden, OperationFailed, StaleVersion
 from services import applications
-from services.transactions import Step, run_transaction
+from services.access import EVERYTHING, Access
+from services.transactions import authorize, run_transaction
 from test.fakes import FakeDatabase
 
 
-def create(name):
-    return Step(lambda uow, refs: (201, applications.create_application(uow, name, None)))
+def create(name, ref=None):
+    return {"op": "create_application", "ref": ref, "body": {"name": name, "comments": None}}
 
 
-def test_every_step_runs_in_order_in_one_unit_of_work():
+def test_every_operation_runs_in_order_in_one_unit_of_work():
     db = FakeDatabase()
-    results = db.write(lambda uow: run_transaction(uow, [create("a"), create("b")]))
-    assert [status for status, _ in results] == [201, 201] and len(db.committed["applications"]) == 2
+    outcomes = db.write(lambda uow: run_transaction(uow, EVERYTHING, [create("a"), create("b")]))
+    assert [o.kind for o in outcomes] == ["created", "created"] and len(db.committed["applications"]) == 2
 
 
-def test_a_failing_step_is_named_and_nothing_is_kept():
+def test_a_failing_operation_is_named_and_nothing_is_kept():
     db = FakeDatabase()
     with pytest.raises(OperationFailed) as raised:
-        db.write(lambda uow: run_transaction(uow, [create("a"), create("b"), create("a")]))
+        db.write(lambda uow: run_transaction(uow, EVERYTHING, [create("a"), create("b"), create("a")]))
     assert raised.value.index == 2 and isinstance(raised.value.cause, Conflict)
     assert db.committed["applications"] == {}
 
 
-def test_refs_made_by_earlier_steps_reach_later_ones():
+def test_refs_made_by_earlier_operations_reach_later_ones():
     db = FakeDatabase()
+    outcomes = db.write(lambda uow: run_transaction(uow, EVERYTHING, [create("a", ref="x"), {
+        "op": "create_configuration", "body": {"application_ref": "x", "name": "db", "config": {}}}]))
+    assert outcomes[1].row["application_id"] == outcomes[0].row["id"]
 
-    def remember(uow, refs):
-        refs["x"] = applications.create_application(uow, "a", None)["id"]
-        return 201, None
 
-    results = db.write(lambda uow: run_transaction(uow, [Step(remember), Step(lambda uow, refs: (200, refs["x"]))]))
-    assert results[1][1] in db.committed["applications"]
+def test_a_limited_token_is_refused_create_application_as_it_is_alone():
+    db = FakeDatabase()
+    with pytest.raises(OperationFailed) as raised:
+        db.write(lambda uow: run_transaction(uow, Access(frozenset({"01J0000000000000000000000A"})), [create("a")]))
+    assert isinstance(raised.value.cause, Forbidden)
+
+
+def test_a_check_reports_the_version_and_fails_on_another():
+    db = FakeDatabase()
+    id = db.write(lambda uow: applications.create_application(uow, EVERYTHING, "a", None))["id"]
+    check = {"op": "check", "kind": "application", "id": id, "if_match": 1}
+    assert db.write(lambda uow: run_transaction(uow, EVERYTHING, [check]))[0].row["version"] == 1
+    with pytest.raises(OperationFailed) as raised:
+        db.write(lambda uow: run_transaction(uow, EVERYTHING, [{**check, "if_match": 2}]))
+    assert isinstance(raised.value.cause, StaleVersion)
+
+
+def test_authorize_names_the_operation_a_limited_token_may_not_run():
+    db = FakeDatabase()
+    id = db.write(lambda uow: applications.create_application(uow, EVERYTHING, "a", None))["id"]
+    limited = Access(frozenset({"01J0000000000000000000000A"}))
+    update = {"op": "update_application", "id": id, "body": {"name": "b"}}
+    with pytest.raises(OperationFailed) as raised:
+        db.read(lambda uow: authorize(uow, limited, [update]))
+    assert raised.value.index == 0
+    db.read(lambda uow: authorize(uow, EVERYTHING, [update, create("c")]))

@@ -4,6 +4,7 @@ test/fakes_test.py checks that every class here has every method its Protocol de
 with the same parameters, so the fake cannot drift from the contract.
 """
 import copy
+import json
 from datetime import datetime, timezone
 
 from errors import Conflict, InvalidReference
@@ -16,6 +17,21 @@ def _now() -> datetime:
 
 def _matches(row: dict, versions) -> bool:
     return version_matches(versions, row["version"])
+
+
+def _size(row: dict) -> int:
+    return len(json.dumps(row["config"])) + len(row["name"]) + len(row["comments"] or "") + 200
+
+
+def _within_budget(rows: list[dict], limit: int, budget: int) -> tuple[list[dict], bool]:
+    """As the repositories cut a page: at most `limit` rows whose predecessors take under `budget` bytes."""
+    kept, used = [], 0
+    for row in rows[:limit]:
+        if kept and used >= budget:
+            break
+        kept.append(row)
+        used += _size(row)
+    return kept, len(rows) > len(kept)
 
 
 class FakeApplications:
@@ -108,10 +124,22 @@ class FakeConfigurations:
     def version_of(self, id):
         return self.rows[id]["version"] if id in self.rows else None
 
-    def list(self, application_id, limit, after, only=None):
+    def list(self, application_id, limit, after, only, budget):
         rows = [self.rows[id] for id in sorted(self.rows) if id > (after or "")]
-        return [dict(r) for r in rows if application_id in (None, r["application_id"])
-                and (only is None or r["application_id"] in only)][:limit]
+        return _within_budget([dict(r) for r in rows if application_id in (None, r["application_id"])
+                               and (only is None or r["application_id"] in only)], limit, budget)
+
+    def lock(self, id):
+        return id in self.rows
+
+    def bytes_of(self, application_id):
+        return sum(_size(r) for r in self.rows.values() if r["application_id"] == application_id)
+
+    def unchanged_names(self, application_id, items):
+        stored = {r["name"]: r for r in self.rows.values() if r["application_id"] == application_id}
+        return {item["name"] for item in items if item["name"] in stored
+                and (stored[item["name"]]["comments"], stored[item["name"]]["config"]) ==
+                (item["comments"], item["config"])}
 
     def owners_of(self, ids):
         return {id: owner for id in ids if (owner := self.owner_of(id)) is not None}
@@ -119,7 +147,7 @@ class FakeConfigurations:
     def lock_all(self, ids):
         return None
 
-    def of_application(self, application_id):
+    def of_application(self, application_id, for_update=False):
         return sorted((dict(r) for r in self.rows.values() if r["application_id"] == application_id),
                       key=lambda r: r["name"])
 
@@ -150,9 +178,9 @@ class FakeConfigurations:
         revision = self.history[(id, row["version"] + 1)]
         return {key: revision[key] for key in ("application_id", "version", "changed_at")} | {"id": id}
 
-    def revisions(self, id, limit, before):
+    def revisions(self, id, limit, before, budget):
         versions = sorted((v for (key, v) in self.history if key == id and v < (before or 2**31 - 1)), reverse=True)
-        return [dict(self.history[(id, v)]) for v in versions[:limit]]
+        return _within_budget([dict(self.history[(id, v)]) for v in versions], limit, budget)
 
     def revision(self, id, version):
         row = self.history.get((id, version))
@@ -186,14 +214,21 @@ class FakeChanges:
 
     def __init__(self, tables: dict):
         self.rows = tables["changes"]
+        self.pending = []
         self.recorded = []
 
     def record(self, application_id, configuration_id, change, version, changed_at=None):
-        row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
-               "change": change, "version": version, "changed_at": changed_at or _now(), "changed_by": self.actor}
-        self.rows.append(row)
-        self.recorded.append(row)
-        return row
+        self.pending.append((application_id, configuration_id, change, version, changed_at))
+
+    def flush(self):
+        for application_id, configuration_id, change, version, changed_at in self.pending:
+            row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
+                   "change": change, "version": version, "changed_at": changed_at or _now(),
+                   "changed_by": self.actor}
+            self.rows.append(row)
+            self.recorded.append(row)
+        self.pending = []
+        return self.recorded
 
     def since(self, after, upto, application_id, limit, only=None):
         return [dict(r) for r in self.rows if after < r["seq"] <= upto and application_id in (None, r["application_id"])
@@ -259,17 +294,17 @@ class FakeIdempotency:
     def __init__(self, tables: dict):
         self.rows = tables["idempotency"]
 
-    def claim(self, key, fingerprint):
-        if key in self.rows:
+    def claim(self, owner, key, fingerprint):
+        if (owner, key) in self.rows:
             return False
-        self.rows[key] = {"fingerprint": fingerprint, "status": None, "headers": None, "body": None}
+        self.rows[(owner, key)] = {"fingerprint": fingerprint, "status": None, "headers": None, "body": None}
         return True
 
-    def stored(self, key):
-        return dict(self.rows[key]) if key in self.rows else None
+    def stored(self, owner, key):
+        return dict(self.rows[(owner, key)]) if (owner, key) in self.rows else None
 
-    def record(self, key, status, headers, body):
-        self.rows[key].update(status=status, headers=headers, body=body)
+    def record(self, owner, key, status, headers, body):
+        self.rows[(owner, key)].update(status=status, headers=headers, body=body)
 
 
 class FakeMigrations:
@@ -306,6 +341,7 @@ class FakeDatabase:
     def write(self, use_case, actor: str = "anonymous"):
         uow = FakeUnitOfWork(copy.deepcopy(self.committed), actor)
         result = use_case(uow)
+        uow.changes.flush()  # as the real unit of work does, just before its commit
         self.committed = uow.tables
         self.commits += 1
         return result
