@@ -1,11 +1,11 @@
 """Request and response bodies, and the checks that run before the database."""
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, RootModel,
-                      StringConstraints, WithJsonSchema)
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+                      RootModel, StringConstraints, WithJsonSchema)
 from pydantic_extra_types.ulid import ULID
 
 MAX_CONFIG_DEPTH = 32
@@ -277,11 +277,22 @@ class ExportDocument(RequestBody):
 TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")]
 
 
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("must be a time before the year 10000 in UTC") from None
+
+
+# A moment: with its offset (a time without one names no moment), representable in UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
 class TokenCreate(RequestBody):
     name: TokenName
     scope: Literal["read", "write", "admin"]
     application_ids: list[Id] | None = Field(default=None, min_length=1, max_length=1000)
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "deploy-bot", "scope": "write"}]})
 
