@@ -3,6 +3,7 @@ the scope its method needs (401 / 403 problem+json otherwise); the principal goe
 from auth.principal import ANONYMOUS, Principal
 from auth.registry import principal_of
 from errors import ServiceError
+from services import tokens
 
 PROTECTED = "/api/v1"
 ADMIN_ONLY = "/api/v1/tokens"
@@ -63,7 +64,7 @@ class Authenticate:
 
     @staticmethod
     async def _looked_up(database, digest: str) -> Principal | None:
-        row = await database.read(lambda uow: uow.tokens.by_hash(digest))
+        row = await database.read(lambda uow: tokens.token_by_hash(uow, digest))
         return principal_of(row) if row else None
 
     async def _refuse(self, scope, receive, send, status: int, detail: str, headers: dict | None = None):

@@ -6,6 +6,7 @@ import logging
 from auth.registry import TokenRegistry
 from db.database import Database
 from errors import Unavailable
+from services import tokens
 
 logger = logging.getLogger("config_service.auth")
 EVERY_SECONDS = 10.0
@@ -19,7 +20,7 @@ async def record_usage(database: Database, registry: TokenRegistry, every: float
         used.discard(None)
         if used:
             try:
-                await database.write(lambda uow: uow.tokens.touch(sorted(used)))
+                await database.write(lambda uow: tokens.record_use(uow, sorted(used)))
             except Unavailable:
                 logger.warning("could not record token use; trying again later")
                 registry.used |= used

@@ -22,6 +22,16 @@ def create_token(uow: UnitOfWork, name: str, scope: str, application_ids: list[s
     return row, secret
 
 
+def token_by_hash(uow: UnitOfWork, secret_hash: str) -> dict | None:
+    """The usable token whose secret has this hash, or None."""
+    return uow.tokens.by_hash(secret_hash)
+
+
+def record_use(uow: UnitOfWork, ids: list[str]) -> int:
+    """Note that these tokens were used now (last_used_at); how many rows moved."""
+    return uow.tokens.touch(ids)
+
+
 def list_tokens(uow: UnitOfWork) -> list[dict]:
     return uow.tokens.list()
 

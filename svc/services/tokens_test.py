@@ -39,3 +39,9 @@ def test_revoking_by_id_or_name(db):
         db.write(lambda uow: tokens.revoke_token(uow, "01J0000000000000000000000Z"))
     with pytest.raises(NotFound):
         db.write(lambda uow: tokens.revoke_token_by_name(uow, "nobody"))
+
+
+def test_a_token_is_found_by_its_hash_and_its_use_recorded(db):
+    row, secret = db.write(lambda uow: tokens.create_token(uow, "ci", "read", None, None))
+    assert db.read(lambda uow: tokens.token_by_hash(uow, hash_secret(secret)))["id"] == row["id"]
+    assert db.write(lambda uow: tokens.record_use(uow, [row["id"]])) == 1
