@@ -7,7 +7,7 @@ from typing import Annotated, AsyncIterator
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.access import Caller, only
+from api.access import Caller, access_of
 from api.bodies import JSON, next_link
 from api.dependencies import ChangeFeed, Db
 from api.problems import problem_responses
@@ -15,6 +15,7 @@ from api.schemas import ChangeList, ChangeOut, Id, Limit
 from auth.principal import Principal
 from auth.registry import TokenRegistry
 from db.database import Database
+from errors import Unauthenticated
 from feed.runtime import Feed
 
 PREFIX = "/api/v1/changes"
@@ -91,7 +92,8 @@ async def _page(db: Database, feed: Feed, after: int, application_id: str | None
     # table's head may be further on, so the table answers.
     items = feed.hub.changes_after(after, predicate, limit + 1) if feed.hub.listening else None
     if items is None:
-        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1, only(caller)))
+        only = access_of(caller).only
+        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1, only))
     if len(items) > limit:
         return items[:limit], items[limit - 1]["seq"], True
     return items, upto, False
@@ -101,8 +103,14 @@ async def _head(db: Database) -> int:
     return await db.read(lambda uow: uow.changes.head())
 
 
+def _refuse_unless_usable(tokens: TokenRegistry, caller: Principal) -> None:
+    """401 once the caller's token was revoked or expired."""
+    if not tokens.still_usable(caller):
+        raise Unauthenticated("the token was revoked or has expired")
+
+
 @router.get("", response_model=ChangeList, summary="Changes after a seq, held until one comes (long-poll)",
-            responses=problem_responses(422, 503))
+            responses=problem_responses(401, 422, 503))
 async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Caller, after: Seq = 0,
                        application_id: Id | None = None,
                        limit: Limit = 100, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0):
@@ -110,20 +118,27 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
     `application_id`), and `last_seq`: follow with `after=last_seq` and nothing is ever missed
     or repeated. With `wait` (seconds, up to 60) and nothing new, the request is held until a
     matching change commits or `wait` passes (then 200 with no changes). An `after` above the
-    newest seq (a restored database) answers at once with no changes and the real `last_seq`.
+    newest seq (a restored database) answers at once with no changes and the real `last_seq`,
+    as does a held request when this worker finds the database restored meanwhile. A held
+    request whose token is revoked or expires answers 401 (within a second).
     `Link: rel="next"` while more follow.
     """
     owner = str(application_id) if application_id else None
+    tokens, restarts = request.app.state.tokens, feed.hub.restarts
     items, last_seq, more = await _page(db, feed, after, owner, caller, limit)
     if not items and after > feed.hub.seen and after > (head := await _head(db)):
         items, last_seq, wait = [], head, 0  # a restored database: the client starts over
     if not items and wait > 0:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        tokens = request.app.state.tokens
-        while not items and (remaining := deadline - loop.time()) > 0 and tokens.still_usable(caller):
-            await feed.hub.wait(last_seq, _matching(owner, caller), min(remaining, RECHECK_SECONDS))
+        while not items and (remaining := deadline - loop.time()) > 0 and feed.hub.restarts == restarts:
+            await feed.hub.wait(last_seq, _matching(owner, caller),
+                                min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
+            _refuse_unless_usable(tokens, caller)
             items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
+    _refuse_unless_usable(tokens, caller)  # the answer carries nothing written after the token went
+    if feed.hub.restarts != restarts:  # what was read may be of the history the database lost
+        items, last_seq, more = [], feed.hub.restarted_at, False
     headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
     return Response(_encoded.page(items, last_seq), media_type=JSON, headers=headers)
 
@@ -135,7 +150,9 @@ async def stream_changes(request: Request, db: Db, feed: ChangeFeed, caller: Cal
     """`text/event-stream`: each change as `id: <seq>`, `event: change`, `data: <the item>`.
     `Last-Event-ID` resumes after that seq (it wins over `after`). A comment every 15 s keeps
     proxies from closing the stream. An `after` above the newest seq sends one `event: reset`
-    with `{"last_seq": M}` and ends the stream: start over.
+    with `{"last_seq": M}` and ends the stream: start over; so does a stream open when this
+    worker finds the database restored. The stream ends within a second of its token's
+    revocation or expiry.
     """
     resume = request.headers.get("last-event-id", "")
     start = int(resume) if resume.isascii() and resume.isdigit() and len(resume) < 19 else after
@@ -146,16 +163,26 @@ async def stream_changes(request: Request, db: Db, feed: ChangeFeed, caller: Cal
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+def _reset(last_seq: int) -> str:
+    return f'event: reset\ndata: {json.dumps({"last_seq": last_seq})}\n\n'
+
+
 async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegistry, sent: int,
                   application_id: str | None, head: int) -> AsyncIterator[str]:
     if sent > head:
-        yield f'event: reset\ndata: {json.dumps({"last_seq": head})}\n\n'
+        yield _reset(head)
         return
     queue = feed.hub.subscribe()  # first: what is applied from here on arrives in the queue
+    restarts = feed.hub.restarts
     predicate = _matching(application_id, caller)
     try:
         while True:  # the backlog, from memory or the table
             items, last_seq, more = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
+            if not tokens.still_usable(caller):
+                return
+            if feed.hub.restarts != restarts:
+                yield _reset(feed.hub.restarted_at)
+                return
             for item in items:
                 yield _encoded.event(item)
             sent = last_seq
@@ -165,7 +192,7 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
         quiet_since = loop.time()
         while True:
             try:
-                batch = await asyncio.wait_for(queue.get(), RECHECK_SECONDS)
+                batch = await asyncio.wait_for(queue.get(), min(RECHECK_SECONDS, tokens.usable_for(caller)))
             except TimeoutError:
                 batch = []
                 if not feed.hub.listening:  # nothing arrives by the queue then: read the table
@@ -173,7 +200,10 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
                     if not batch:
                         sent = max(sent, last_seq)
             if batch is None or not tokens.still_usable(caller):
-                return  # too far behind (the client resumes with Last-Event-ID), or its token was revoked
+                return  # too far behind (the client resumes with Last-Event-ID), or its token went
+            if feed.hub.restarts != restarts:  # the database lost history this stream may have sent
+                yield _reset(feed.hub.restarted_at)
+                return
             events = [item for item in batch if item["seq"] > sent and predicate(item)]
             for item in events:
                 yield _encoded.event(item)

@@ -165,7 +165,9 @@ async def test_with_the_listener_down_the_feed_reads_the_table_and_skips_nothing
     app_id = (await api.post(APPS, json={"name": "a"})).json()["id"]
     await api.app.state.feed.listener.stop()
     api.app.state.feed.hub.disconnected()
-    ChangeRepository(connection).record(app_id, None, "update", 2)  # another instance's write
+    repository = ChangeRepository(connection)
+    repository.record(app_id, None, "update", 2)  # another instance's write
+    repository.flush()
     connection.commit()
     page = (await api.get(CHANGES, params={"after": 1})).json()
     assert [c["seq"] for c in page["changes"]] == [2] and page["last_seq"] == 2

@@ -56,3 +56,27 @@ def test_the_map_vouches_only_while_trusted_and_sends_unknown_tokens_to_the_data
     assert registry.vouches(known)
     looked_up = sum(not registry.vouches(None) for _ in range(UNKNOWN_LOOKUPS_PER_SECOND * 3))
     assert UNKNOWN_LOOKUPS_PER_SECOND <= looked_up < UNKNOWN_LOOKUPS_PER_SECOND + 3
+
+
+def test_a_held_request_learns_how_long_its_token_stays_usable_and_that_an_expired_one_is_not():
+    registry = TokenRegistry()
+    soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+    registry.load([row("1", "ci", "cfg_a"), row("2", "brief", "cfg_b", soon),
+                   row("3", "old", "cfg_c", datetime.now(timezone.utc) - timedelta(seconds=1))])
+    registry.trusted = True
+    forever, brief, old = (Principal(name, "read", None, id) for id, name in (("1", "ci"), ("2", "brief"),
+                                                                              ("3", "old")))
+    assert registry.usable_for(forever) == float("inf") and registry.still_usable(forever)
+    assert 29 < registry.usable_for(brief) <= 30 and registry.still_usable(brief)
+    assert registry.usable_for(old) == 0 and not registry.still_usable(old)
+    registry.trusted = False  # the map cannot say whether it was revoked, but it knows it expired
+    assert not registry.still_usable(old)
+    assert registry.usable_for(Principal("anonymous", "admin")) == float("inf")  # AUTH=off
+
+
+def test_a_load_says_whether_a_token_of_the_last_load_went_even_one_forgotten_meanwhile():
+    registry = TokenRegistry()
+    assert not registry.load([row("1", "ci", "cfg_a"), row("2", "other", "cfg_b")])
+    assert not registry.load([row("1", "ci", "cfg_a"), row("2", "other", "cfg_b"), row("3", "new", "cfg_c")])
+    registry.forget("2")  # this worker revoked it: the notification's reload must still wake its held requests
+    assert registry.load([row("1", "ci", "cfg_a"), row("3", "new", "cfg_c")])

@@ -4,6 +4,10 @@ Changes reach it from this worker's own commits (at once: read-your-writes) and 
 listener's reads of the changes table. A change is applied once, in seq order and without
 gaps: its cache entries are invalidated first, then it is buffered, then waiters and
 streams hear of it. So nothing is reported before the cache reflects it.
+
+When the table's history is no longer the one applied (a restored database, a failover that
+lost commits), the listener restarts the hub from the table's head: cache and memory are
+dropped, every waiter wakes and every stream learns of it (`restarts` counts the restarts).
 """
 import asyncio
 from collections import deque
@@ -15,6 +19,13 @@ BUFFER_SIZE = 10_000  # recent changes answered from memory
 STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it resumes by Last-Event-ID)
 
 Predicate = Callable[[dict], bool]
+# What names a change: a seq handed out again by a restored database comes with another time.
+IDENTITY = ("seq", "changed_at", "application_id", "configuration_id", "change", "version")
+
+
+def identity(change: dict) -> tuple:
+    """The fields that tell one committed change from another."""
+    return tuple(change[name] for name in IDENTITY)
 
 
 def cache_keys(change: dict) -> list[tuple]:
@@ -30,6 +41,8 @@ class ChangeHub:
         self.cache = cache
         self.seen = 0  # every change up to this seq is applied
         self.listening = False  # the listener is connected and caught up: the cache may answer
+        self.restarts = 0  # how often the hub restarted from the table's head
+        self.restarted_at = 0  # the head it last restarted from
         self.on_gap: Callable[[], None] = lambda: None  # asks the listener to read the table
         self._buffer: deque[dict] = deque(maxlen=BUFFER_SIZE)
         self._ahead: dict[int, dict] = {}  # changes known beyond a gap, applied when it closes
@@ -38,21 +51,45 @@ class ChangeHub:
 
     def apply(self, changes: list[dict]) -> None:
         """Take in committed changes (any order, repeats allowed); apply those that are next in seq order."""
+        doubt = False
         for change in changes:
             if change["seq"] > self.seen:
-                for key in cache_keys(change):
-                    self.cache.invalidate(key)  # at once: invalidating early is always safe
+                self._invalidate(change)
                 self._ahead[change["seq"]] = change
+            elif not self._applied_as(change):  # e.g. this worker's own write after a restore
+                self._invalidate(change)
+                doubt = True
         applied = []
         while self.seen + 1 in self._ahead:
             change = self._ahead.pop(self.seen + 1)
             self._buffer.append(change)
             self.seen = change["seq"]
             applied.append(change)
-        if self._ahead:
+        if self._ahead or doubt:
             self.on_gap()
         if applied:
             self._announce(applied)
+
+    def consistent(self, rows: list[dict]) -> bool:
+        """Whether every row at or below `seen` is the change applied under its seq (as far as memory reaches)."""
+        return all(row["seq"] > self.seen or self._applied_as(row, unknown=True) for row in rows)
+
+    def restart(self, head: dict | None) -> None:
+        """Forget the history applied and start after the table's `head` change (None: an empty table)."""
+        self.cache.clear()  # and every fill begun before now is refused
+        self._buffer.clear()
+        self._ahead.clear()
+        self.seen = self.restarted_at = head["seq"] if head else 0
+        self.restarts += 1
+        self.recheck()
+
+    def recheck(self) -> None:
+        """Wake every waiter and stream to look again at what it may send (a restart, a revoked token)."""
+        for future in self._waiters:
+            if not future.done():
+                future.set_result(True)
+        for queue in list(self._streams):
+            self._put(queue, [])
 
     def changes_after(self, after: int, predicate: Predicate, limit: int) -> list[dict] | None:
         """Matching changes after `after` up to `seen`, from memory; None when the buffer does not reach back."""
@@ -96,13 +133,26 @@ class ChangeHub:
         self.listening = False
         self.cache.clear()
 
+    def _invalidate(self, change: dict) -> None:
+        for key in cache_keys(change):
+            self.cache.invalidate(key)  # at once: invalidating early is always safe
+
+    def _applied_as(self, change: dict, unknown: bool = False) -> bool:
+        """Whether `change` is the one applied under its seq; `unknown` when memory no longer holds that seq."""
+        if not self._buffer or not self._buffer[0]["seq"] <= change["seq"] <= self._buffer[-1]["seq"]:
+            return unknown
+        return identity(self._buffer[change["seq"] - self._buffer[0]["seq"]]) == identity(change)
+
     def _announce(self, applied: list[dict]) -> None:
         for future, (after, predicate) in list(self._waiters.items()):
             if not future.done() and any(c["seq"] > after and predicate(c) for c in applied):
                 future.set_result(True)
         for queue in list(self._streams):
-            if queue.qsize() >= STREAM_QUEUE_BATCHES:
-                self._streams.discard(queue)
-                queue.put_nowait(None)
-            else:
-                queue.put_nowait(applied)
+            self._put(queue, applied)
+
+    def _put(self, queue: asyncio.Queue, batch: list[dict]) -> None:
+        if queue.qsize() >= STREAM_QUEUE_BATCHES:
+            self._streams.discard(queue)
+            queue.put_nowait(None)
+        else:
+            queue.put_nowait(batch)

@@ -1,4 +1,5 @@
 import asyncio
+from datetime import datetime, timezone
 
 import pytest
 
@@ -86,3 +87,50 @@ def test_a_lost_listener_turns_the_cache_off_and_empties_it(hub):
     hub.cache.fill(("configuration", "C"), Entry(b"{}", 1, "x", "A"), hub.cache.fill_token())
     hub.disconnected()
     assert not hub.listening and len(hub.cache) == 0
+
+
+def changed_at(second: int) -> datetime:
+    return datetime(2026, 12, 1, 8, 0, second, tzinfo=timezone.utc)
+
+
+def test_a_change_under_a_seen_seq_that_is_not_the_one_applied_is_invalidated_and_asks_for_a_read(hub):
+    """This worker's own write after a restore comes back under a seq it has seen: its keys go stale all the same."""
+    reads = []
+    hub.on_gap = lambda: reads.append(1)
+    hub.apply([{**change(seq), "changed_at": changed_at(seq)} for seq in (1, 2, 3)])
+    hub.apply([{**change(2), "changed_at": changed_at(2)}])  # a repeat of the change applied: nothing to do
+    assert reads == []
+    hub.cache.fill(("configuration", "C"), Entry(b"{}", 3, "x", "A"), hub.cache.fill_token())
+    hub.apply([{**change(2), "changed_at": changed_at(9)}])  # seq 2 again, another change
+    assert hub.cache.get(("configuration", "C")) is None and reads == [1] and hub.seen == 3
+
+
+def test_rows_are_consistent_when_each_at_or_below_seen_is_the_change_applied_under_its_seq(hub):
+    applied = [{**change(seq), "changed_at": changed_at(seq)} for seq in (1, 2, 3)]
+    hub.apply(applied)
+    assert hub.consistent(applied[1:] + [{**change(4), "changed_at": changed_at(4)}])
+    for field, other in (("changed_at", changed_at(9)), ("version", 7), ("change", "delete"),
+                         ("application_id", "B"), ("configuration_id", None)):
+        assert not hub.consistent([applied[1], {**applied[2], field: other}]), field
+    small = ChangeHub(ReadCache(1, 1000))
+    small._buffer = type(small._buffer)(maxlen=1)
+    small.apply(applied)
+    assert small.consistent([{**applied[0], "changed_at": changed_at(9)}])  # beyond memory: the listener decides
+
+
+async def test_a_restart_forgets_the_history_refuses_fills_begun_before_and_wakes_every_waiter_and_stream(hub):
+    hub.apply([change(1), change(2), change(3)])
+    hub.cache.fill(("configuration", "C"), Entry(b"{}", 3, "x", "A"), hub.cache.fill_token())
+    begun = hub.cache.fill_token()  # a miss that read the database before the restart
+    waiting = asyncio.ensure_future(hub.wait(3, EVERY, 30))
+    queue = hub.subscribe()
+    await asyncio.sleep(0.01)
+    hub.restart({**change(2), "changed_at": changed_at(9)})
+    assert await asyncio.wait_for(waiting, 1) is True and queue.get_nowait() == []
+    assert (hub.seen, hub.restarts, hub.restarted_at, len(hub.cache)) == (2, 1, 2, 0)
+    assert not hub.cache.fill(("configuration", "C"), Entry(b"{}", 3, "x", "A"), begun)
+    assert hub.changes_after(0, EVERY, 10) is None  # memory holds nothing before the head: the table answers
+    hub.apply([change(3)])
+    assert hub.seen == 3 and [c["seq"] for c in hub.changes_after(2, EVERY, 10)] == [3]
+    hub.restart(None)  # an empty table
+    assert hub.seen == 0 and hub.restarts == 2

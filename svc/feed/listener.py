@@ -2,8 +2,11 @@
 (and the worker's token map current).
 
 NOTIFY is only a wake-up: on each one, on a reconnect and every few seconds, the listener
-reads the changes after the hub's last seen seq from the table (through the pool, on the
+reads the table's changes from the last one it read before (through the pool, on the
 executor) and applies them. So a lost notification delays a change; it never loses one.
+That last one must still be there, the same change, and so must every change this worker
+applied since: if not (a restored database, a failover that lost commits), the hub restarts
+from the table's head.
 Token changes come on a channel of their own; each one, and each reconnect, reloads the
 map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
@@ -16,7 +19,7 @@ from config import Settings
 from db.database import Database
 from db.pool import connect
 from errors import Unavailable
-from feed.hub import ChangeHub
+from feed.hub import ChangeHub, identity
 from auth.registry import TokenRegistry
 from repositories.changes import CHANNEL
 from repositories.tokens import CHANNEL as TOKENS_CHANNEL
@@ -36,6 +39,7 @@ class ChangeListener:
     def __init__(self, settings: Settings, database: Database, hub: ChangeHub, tokens: TokenRegistry):
         self._settings, self._database, self._hub, self._tokens = settings, database, hub, tokens
         self._tokens_changed = False
+        self._verified: dict | None = None  # the last change read from the table
         self._wake = asyncio.Event()
         self._lost = False
         self._connection = None
@@ -111,15 +115,34 @@ class ChangeListener:
 
     async def _reload_tokens(self) -> None:
         self._tokens_changed = False
-        self._tokens.load(await self._database.read(lambda uow: uow.tokens.usable()))
+        if self._tokens.load(await self._database.read(lambda uow: uow.tokens.usable())):
+            self._hub.recheck()  # a token went: its held requests and streams end now, not at their next wake
 
     async def _catch_up(self) -> None:
         while True:
-            after = self._hub.seen
-            rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE))
-            self._hub.apply(rows)
-            if len(rows) < PAGE:
+            verified = self._verified
+            after = verified["seq"] - 1 if verified else 0  # from the last change read: is it still there?
+            rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE + 1))
+            if verified and (not rows or identity(rows[0]) != identity(verified)) \
+                    or not self._hub.consistent(rows):
+                await self._restart()
+                continue
+            self._hub.apply(rows[1:] if verified else rows)
+            if rows:
+                self._verified = rows[-1]
+            if len(rows) <= PAGE:
                 return
+
+    async def _restart(self) -> None:
+        listening, self._hub.listening = self._hub.listening, False  # no cached answer until restarted
+        self._hub.cache.clear()
+        head = await self._database.read(_head_change)
+        logger.warning("the changes table no longer holds the changes this worker applied up to seq %s"
+                       " (a restored database or a failover?); restarting from its head, seq %s",
+                       self._hub.seen, head["seq"] if head else 0)
+        self._hub.restart(head)
+        self._verified = head
+        self._hub.listening = listening
 
     def _disconnect(self) -> None:
         connection, self._connection = self._connection, None
@@ -127,3 +150,10 @@ class ChangeListener:
             return
         asyncio.get_running_loop().remove_reader(self._fd)  # before the number can be reused
         connection.close()
+
+
+def _head_change(uow) -> dict | None:
+    """The table's newest change (None while it has none)."""
+    head = uow.changes.head()
+    rows = uow.changes.since(head - 1, head, None, 1)
+    return rows[0] if rows else None

@@ -80,3 +80,66 @@ async def test_a_change_through_another_instance_reaches_this_one_by_notificatio
     app_id = (await other.post(APPS, json={"name": "billing"})).json()["id"]
     await until(lambda: hub.seen == 1, 1.0)  # well within the periodic catch-up: the NOTIFY woke it
     assert (await api.get(f"{APPS}/{app_id}")).status_code == 200
+
+
+def lose_history(connection, kept: int, rewritten: int = 0) -> None:
+    """As a restore from a backup taken at seq `kept`: later changes are gone, and `rewritten`
+    new ones take their seqs again."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM changes WHERE seq > %s", (kept,))
+        cursor.execute("UPDATE change_counter SET last_seq = %s", (kept + rewritten,))
+        cursor.execute("INSERT INTO changes (seq, application_id, configuration_id, change, version, changed_at)"
+                       " SELECT n, application_id, NULL, 'update', 99, clock_timestamp() FROM changes,"
+                       " generate_series(%s, %s) AS n WHERE changes.seq = 1", (kept + 1, kept + rewritten))
+    connection.commit()
+
+
+async def three_changes(api) -> tuple[str, str]:
+    app_id = (await api.post(APPS, json={"name": "billing"})).json()["id"]
+    config_id = (await api.post(CONFIGS, json={"application_id": app_id, "name": "db", "config": {}})).json()["id"]
+    await api.put(f"{CONFIGS}/{config_id}", json={"name": "db", "config": {"v": 2}})
+    return app_id, config_id
+
+
+async def test_a_catch_up_that_finds_another_change_under_a_seen_seq_restarts_from_the_tables_head(api, connection,
+                                                                                                   caplog):
+    hub, listener = api.app.state.feed.hub, api.app.state.feed.listener
+    await until(lambda: hub.listening)
+    _, config_id = await three_changes(api)
+    await until(lambda: listener._verified and listener._verified["seq"] == 3)
+    assert (await api.get(f"{CONFIGS}/{config_id}")).status_code == 200 and len(hub.cache) > 0
+    lose_history(connection, kept=1, rewritten=2)  # seqs 2 and 3 are other changes now
+    listener.request_catch_up()
+    await until(lambda: hub.restarts == 1, 1.0)
+    assert hub.seen == hub.restarted_at == 3 and listener._verified["version"] == 99 and len(hub.cache) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "config_service.feed"]
+    assert len(warnings) == 1 and "restarting from its head, seq 3" in warnings[0]
+    listener.request_catch_up()  # the new history is the one applied now: no second restart
+    await asyncio.sleep(0.2)
+    assert hub.restarts == 1
+
+
+async def test_this_workers_own_write_under_a_seen_seq_is_read_fresh_at_once_and_prompts_the_restart(api, connection):
+    hub = api.app.state.feed.hub
+    await until(lambda: hub.listening)
+    _, config_id = await three_changes(api)
+    assert (await api.get(f"{CONFIGS}/{config_id}")).json()["version"] == 2  # cached now
+    lose_history(connection, kept=1)  # the feed lost seqs 2 and 3: the next write takes seq 2 again
+    put = await api.put(f"{CONFIGS}/{config_id}", json={"name": "db", "config": {"v": 3}})
+    assert put.headers["change-seq"] == "2"
+    assert (await api.get(f"{CONFIGS}/{config_id}")).json()["version"] == 3  # not the cached version 2
+    await until(lambda: hub.restarts == 1, CATCH_UP_SECONDS / 2)  # asked for at once, not at the periodic read
+    assert hub.seen == 2
+
+
+async def test_after_a_reconnect_the_history_is_verified_before_the_cache_answers_again(api, connection):
+    hub, listener = api.app.state.feed.hub, api.app.state.feed.listener
+    await until(lambda: hub.listening)
+    await three_changes(api)
+    await until(lambda: listener._verified and listener._verified["seq"] == 3)
+    await listener.stop()
+    hub.disconnected()
+    lose_history(connection, kept=2)  # as a failover to a replica that lost the last commit
+    listener.start()
+    await until(lambda: hub.listening)
+    assert hub.restarts == 1 and hub.seen == 2
