@@ -15,8 +15,10 @@ from api.schemas import ChangeList, ChangeOut, Id, Limit
 from auth.principal import Principal
 from auth.registry import TokenRegistry
 from db.database import Database
-from errors import Unauthenticated
+from api.held import require_usable, token_usable
 from feed.runtime import Feed
+from services import changes
+from services.access import Access
 
 PREFIX = "/api/v1/changes"
 router = APIRouter(prefix=PREFIX, tags=["changes"])
@@ -72,9 +74,9 @@ class Remembered:
 _encoded = EncodedChanges()  # per worker; used on its event loop only
 
 
-def _matching(application_id: str | None, caller: Principal):
+def _matching(application_id: str | None, access: Access):
     return lambda change: (application_id is None or change["application_id"] == application_id) and \
-        caller.sees(change["application_id"])
+        access.sees(change["application_id"])
 
 
 async def _page(db: Database, feed: Feed, after: int, application_id: str | None, caller: Principal,
@@ -84,29 +86,23 @@ async def _page(db: Database, feed: Feed, after: int, application_id: str | None
     Only changes this worker has applied are reported (its cache reflects them); with the
     listener down, the table's head bounds them instead (the cache is off then).
     """
-    upto = feed.hub.seen if feed.hub.listening else await db.read(lambda uow: uow.changes.head())
+    upto = feed.hub.seen if feed.hub.listening else await _head(db)
     if after >= upto:
         return [], max(after, upto), False
-    predicate = _matching(application_id, caller)
+    access = access_of(caller)
+    predicate = _matching(application_id, access)
     # Memory holds only what the hub has applied (up to seen): with the listener down, the
     # table's head may be further on, so the table answers.
     items = feed.hub.changes_after(after, predicate, limit + 1) if feed.hub.listening else None
     if items is None:
-        only = access_of(caller).only
-        items = await db.read(lambda uow: uow.changes.since(after, upto, application_id, limit + 1, only))
+        items = await db.read(lambda uow: changes.changes_after(uow, access, after, upto, application_id, limit + 1))
     if len(items) > limit:
         return items[:limit], items[limit - 1]["seq"], True
     return items, upto, False
 
 
 async def _head(db: Database) -> int:
-    return await db.read(lambda uow: uow.changes.head())
-
-
-def _refuse_unless_usable(tokens: TokenRegistry, caller: Principal) -> None:
-    """401 once the caller's token was revoked or expired."""
-    if not tokens.still_usable(caller):
-        raise Unauthenticated("the token was revoked or has expired")
+    return await db.read(changes.head)
 
 
 @router.get("", response_model=ChangeList, summary="Changes after a seq, held until one comes (long-poll)",
@@ -132,11 +128,11 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while not items and (remaining := deadline - loop.time()) > 0 and feed.hub.restarts == restarts:
-            await feed.hub.wait(last_seq, _matching(owner, caller),
+            await feed.hub.wait(last_seq, _matching(owner, access_of(caller)),
                                 min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
-            _refuse_unless_usable(tokens, caller)
+            await require_usable(feed, db, tokens, caller, last_seq)
             items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
-    _refuse_unless_usable(tokens, caller)  # the answer carries nothing written after the token went
+        await require_usable(feed, db, tokens, caller, last_seq)  # nothing written after the token went
     if feed.hub.restarts != restarts:  # what was read may be of the history the database lost
         items, last_seq, more = [], feed.hub.restarted_at, False
     headers = {"Link": next_link(PREFIX, limit, last_seq, application_id=owner)} if more else {}
@@ -174,11 +170,11 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
         return
     queue = feed.hub.subscribe()  # first: what is applied from here on arrives in the queue
     restarts = feed.hub.restarts
-    predicate = _matching(application_id, caller)
+    predicate = _matching(application_id, access_of(caller))
     try:
         while True:  # the backlog, from memory or the table
             items, last_seq, more = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
-            if not tokens.still_usable(caller):
+            if not await token_usable(feed, db, tokens, caller, last_seq):
                 return
             if feed.hub.restarts != restarts:
                 yield _reset(feed.hub.restarted_at)
@@ -199,7 +195,7 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
                     batch, last_seq, _ = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
                     if not batch:
                         sent = max(sent, last_seq)
-            if batch is None or not tokens.still_usable(caller):
+            if batch is None or not await token_usable(feed, db, tokens, caller, batch[-1]["seq"] if batch else sent):
                 return  # too far behind (the client resumes with Last-Event-ID), or its token went
             if feed.hub.restarts != restarts:  # the database lost history this stream may have sent
                 yield _reset(feed.hub.restarted_at)

@@ -12,7 +12,7 @@ from api.bodies import JSON
 from api.conditional import none_match
 from api.access import access_of
 from auth.principal import Principal
-from errors import Unauthenticated
+from api.held import require_usable
 from feed.cache import Entry
 from feed.runtime import Feed
 from services.access import Access
@@ -82,19 +82,15 @@ async def read_or_watch(request: Request, key: tuple, load: Callable[[], Awaitab
     applied = {"Preference-Applied": f"wait={wait}"}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    tokens = request.app.state.tokens
+    tokens, db = request.app.state.tokens, request.app.state.database
     while (remaining := deadline - loop.time()) > 0:
-        await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS))
+        await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
         after = feed.hub.seen
-        entry = await read_through(request, feed, key, load, encode, access)  # NotFound once it is deleted
-        _require_usable(tokens, caller)
+        try:
+            entry = await read_through(request, feed, key, load, encode, access)  # NotFound once it is deleted
+        finally:  # after the read, whatever it found: a revoked token learns not even of a delete
+            await require_usable(feed, db, tokens, caller, max(after, feed.hub.seen))
         if not none_match(header, entry.version):
             return answer(request, entry, applied)
-    _require_usable(tokens, caller)
+    await require_usable(feed, db, tokens, caller, feed.hub.seen)
     return answer(request, entry, applied)
-
-
-def _require_usable(tokens, caller: Principal) -> None:
-    """A held answer is sent only while its token is still usable (checked after its read)."""
-    if not tokens.still_usable(caller):
-        raise Unauthenticated("the token was revoked or has expired")

@@ -38,8 +38,13 @@ class ConnectionLost(Exception):
 class ChangeListener:
     def __init__(self, settings: Settings, database: Database, hub: ChangeHub, tokens: TokenRegistry):
         self._settings, self._database, self._hub, self._tokens = settings, database, hub, tokens
-        self._tokens_changed = False
+        self._token_notices = 0  # token notifications heard that no reload has covered yet
+        self._heard = 0  # the highest seq a change notification named
         self._verified: dict | None = None  # the last change read from the table
+        # Every change up to this seq committed when this worker's token map already held every
+        # revocation committed before it: a held answer carrying changes up to it may trust the map.
+        self.vouched = 0
+        self._vouched_moved = asyncio.Event()
         self._wake = asyncio.Event()
         self._lost = False
         self._connection = None
@@ -58,6 +63,25 @@ class ChangeListener:
     def request_catch_up(self) -> None:
         self._wake.set()
 
+    async def vouches_for(self, seq: int, timeout: float) -> bool:
+        """Wait (up to `timeout`) until the token map holds every revocation committed before
+        change `seq`; False when it does not by then (the listener may be down)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.vouched < seq:
+            moved = self._vouched_moved
+            try:
+                await asyncio.wait_for(moved.wait(), deadline - loop.time())
+            except TimeoutError:
+                return self.vouched >= seq
+        return True
+
+    def _vouch(self, seq: int) -> None:
+        if seq > self.vouched:
+            self.vouched = seq
+            moved, self._vouched_moved = self._vouched_moved, asyncio.Event()
+            moved.set()
+
     async def _run(self) -> None:
         backoff = BACKOFF_SECONDS[0]
         while True:
@@ -75,7 +99,7 @@ class ChangeListener:
                     self._wake.clear()
                     if self._lost:
                         raise ConnectionLost()
-                    if self._tokens_changed:
+                    if self._token_notices:
                         await self._reload_tokens()
                     await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
@@ -103,10 +127,17 @@ class ChangeListener:
         return connection
 
     def _readable(self) -> None:
+        """Notifications arrive in commit order: a change heard before any token notification
+        committed after every revocation this worker's map holds; after one, it waits for the reload."""
         try:
             self._connection.poll()
-            if any(notify.channel == TOKENS_CHANNEL for notify in self._connection.notifies):
-                self._tokens_changed = True
+            for notify in self._connection.notifies:
+                if notify.channel == TOKENS_CHANNEL:
+                    self._token_notices += 1
+                elif notify.payload.isdigit():
+                    self._heard = max(self._heard, int(notify.payload))
+                    if not self._token_notices:
+                        self._vouch(self._heard)
             self._connection.notifies.clear()
         except (psycopg2.Error, OSError):
             self._lost = True
@@ -114,8 +145,14 @@ class ChangeListener:
         self._wake.set()
 
     async def _reload_tokens(self) -> None:
-        self._tokens_changed = False
-        if self._tokens.load(await self._database.read(lambda uow: uow.tokens.usable())):
+        """Reload the token map. Every change committed before the head it reads first is then
+        vouched for, and, unless a token notification came meanwhile, every change heard so far."""
+        notices = self._token_notices
+        head, rows = await self._database.read(lambda uow: (uow.changes.head(), uow.tokens.usable()))
+        went = self._tokens.load(rows)
+        self._token_notices -= notices
+        self._vouch(head if self._token_notices else max(head, self._heard))
+        if went:
             self._hub.recheck()  # a token went: its held requests and streams end now, not at their next wake
 
     async def _catch_up(self) -> None:
@@ -142,6 +179,8 @@ class ChangeListener:
                        self._hub.seen, head["seq"] if head else 0)
         self._hub.restart(head)
         self._verified = head
+        self.vouched = self._heard = 0  # seqs start again below what was vouched for: vouch anew
+        await self._reload_tokens()
         self._hub.listening = listening
 
     def _disconnect(self) -> None:

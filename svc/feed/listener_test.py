@@ -143,3 +143,31 @@ async def test_after_a_reconnect_the_history_is_verified_before_the_cache_answer
     listener.start()
     await until(lambda: hub.listening)
     assert hub.restarts == 1 and hub.seen == 2
+
+
+async def test_a_change_heard_after_a_token_notification_is_vouched_for_only_once_the_tokens_are_reloaded(
+        api, other, settings):
+    """Notifications arrive in commit order: while a third session holds the tokens table, the
+    reload that a token notification asks for waits, and so does vouching for the change after it."""
+    from db.pool import connect
+
+    listener = api.app.state.feed.listener
+    await until(lambda: api.app.state.feed.hub.listening)
+    app_id = (await other.post(APPS, json={"name": "a"})).json()["id"]
+    seq = int((await other.post(CONFIGS, json={"application_id": app_id, "name": "c", "config": {}}))
+              .headers["change-seq"])
+    assert await listener.vouches_for(seq, 5)  # heard with no token notification before it
+    blocker = connect(settings)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute("SELECT pg_notify('config_service_tokens', '')")
+        blocker.commit()
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+        later = int((await other.put(f"{CONFIGS}/{(await other.get(CONFIGS)).json()[0]['id']}",
+                                     json={"name": "c", "config": {"v": 2}})).headers["change-seq"])
+        assert not await listener.vouches_for(later, 0.5)
+        blocker.rollback()
+        assert await listener.vouches_for(later, 5)
+    finally:
+        blocker.close()

@@ -36,6 +36,11 @@ class TokenRepository(Repository):
             f"SELECT {COLUMNS}, secret_hash FROM tokens WHERE secret_hash = %s AND revoked_at IS NULL"
             " AND (expires_at IS NULL OR expires_at > now())", (secret_hash,))
 
+    def is_usable(self, id: str) -> bool:
+        """Whether the token with this id is neither revoked nor expired now."""
+        return self._fetch_one("SELECT EXISTS (SELECT 1 FROM tokens WHERE id = %s AND revoked_at IS NULL"
+                               " AND (expires_at IS NULL OR expires_at > now())) AS usable", (id,))["usable"]
+
     def revoke(self, id: str) -> dict | None:
         """Revoke a token (again is harmless); None when no token has this id."""
         return self._fetch_one(

@@ -11,9 +11,10 @@ def test_tokens_by_hash_list_and_revoke(connection):
     added = tokens.add(A, "ci", "read", None, "a" * 64, None)
     assert "secret_hash" not in added and tokens.any_exist()
     assert tokens.by_hash("a" * 64)["name"] == "ci" and tokens.by_hash("b" * 64) is None
-    assert [t["name"] for t in tokens.usable()] == ["ci"]
+    assert [t["name"] for t in tokens.usable()] == ["ci"] and tokens.is_usable(A) and not tokens.is_usable(B)
     tokens.announce()
     assert tokens.revoke(A)["revoked_at"] is not None and tokens.by_hash("a" * 64) is None
+    assert not tokens.is_usable(A)
     assert tokens.usable() == [] and [t["name"] for t in tokens.list()] == ["ci"]
     assert tokens.revoke(B) is None and tokens.revoke_by_name("nobody") is None
     with pytest.raises(Conflict):

@@ -27,6 +27,11 @@ def token_by_hash(uow: UnitOfWork, secret_hash: str) -> dict | None:
     return uow.tokens.by_hash(secret_hash)
 
 
+def is_usable(uow: UnitOfWork, id: str) -> bool:
+    """Whether the token with this id is neither revoked nor expired now."""
+    return uow.tokens.is_usable(id)
+
+
 def record_use(uow: UnitOfWork, ids: list[str]) -> int:
     """Note that these tokens were used now (last_used_at); how many rows moved."""
     return uow.tokens.touch(ids)

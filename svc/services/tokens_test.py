@@ -45,3 +45,6 @@ def test_a_token_is_found_by_its_hash_and_its_use_recorded(db):
     row, secret = db.write(lambda uow: tokens.create_token(uow, "ci", "read", None, None))
     assert db.read(lambda uow: tokens.token_by_hash(uow, hash_secret(secret)))["id"] == row["id"]
     assert db.write(lambda uow: tokens.record_use(uow, [row["id"]])) == 1
+    assert db.read(lambda uow: tokens.is_usable(uow, row["id"]))
+    db.write(lambda uow: tokens.revoke_token(uow, row["id"]))
+    assert not db.read(lambda uow: tokens.is_usable(uow, row["id"]))

@@ -260,6 +260,9 @@ class FakeTokens:
         return next((dict(row) for row in self.rows.values() if row["secret_hash"] == secret_hash
                      and self._usable(row)), None)
 
+    def is_usable(self, id):
+        return id in self.rows and self._usable(self.rows[id])
+
     def revoke(self, id):
         if id not in self.rows:
             return None

@@ -264,3 +264,37 @@ async def test_a_held_watch_ends_401_within_a_second_of_revocation_and_never_car
         response = await held
         assert response.status_code == 401 and time.monotonic() - revoked < 1.5
         assert "revocation" not in response.text and response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_held_long_poll_never_carries_a_write_made_after_its_tokens_revocation_by_another_instance(secured):
+    """Another instance revokes the token (plain SQL and its notification); this worker's
+    token reload is then held back by a third session's lock on the tokens table, and this
+    worker's own write wakes the long-poll at once: it must answer 401, not the write."""
+    admin = bearer(make_token(secured, "root", "admin"))
+    reader = bearer(make_token(secured, "reader", "read"))
+    elsewhere, blocker = connect(secured), connect(secured)
+    try:
+        async with client_for(secured) as api:
+            app = (await api.post(APPS, json={"name": "a"}, headers=admin)).json()
+            config = (await api.post(CONFIGS, json={"application_id": app["id"], "name": "c", "config": {}},
+                                     headers=admin)).json()
+            head = (await api.get("/api/v1/changes", headers=admin)).json()["last_seq"]
+            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20},
+                                                 headers=reader))
+            await asyncio.sleep(0.3)
+            with elsewhere.cursor() as cursor:  # no await from here to the write: this worker cannot reload before
+                cursor.execute("UPDATE tokens SET revoked_at = now() WHERE name = 'reader'")
+                cursor.execute("SELECT pg_notify('config_service_tokens', '')")
+            elsewhere.commit()
+            with blocker.cursor() as cursor:
+                cursor.execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+            write = asyncio.ensure_future(api.put(f"{CONFIGS}/{config['id']}", headers=admin,
+                                                  json={"name": "c", "config": {"after": "revocation"}}))
+            assert (await write).status_code == 200
+            await asyncio.sleep(1.2)
+            blocker.rollback()
+            response = await held
+            assert response.status_code == 401 and response.json()["status"] == 401
+    finally:
+        elsewhere.close()
+        blocker.close()

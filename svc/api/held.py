@@ -1,0 +1,32 @@
+"""What a held answer (a watch, a long-poll, a stream) may still send: nothing once its token
+was revoked or expired, and nothing written after that, even when the revocation was made by
+another worker or instance."""
+from auth.principal import Principal
+from auth.registry import TokenRegistry
+from db.database import Database
+from errors import Unauthenticated
+from feed.runtime import Feed
+from services import tokens as token_service
+
+# How long a held answer waits for the listener to vouch for its changes before asking the database.
+VOUCH_WAIT_SECONDS = 1.0
+
+
+async def token_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal, upto: int) -> bool:
+    """Whether the caller's token is usable as of change `upto`, the newest the answer carries.
+
+    The worker's token map answers once the listener vouches that it held every revocation
+    committed before that change (notifications arrive in commit order); while it cannot (it
+    is down), the database does.
+    """
+    if caller.token_id is None or not tokens.still_usable(caller):
+        return caller.token_id is None
+    if await feed.listener.vouches_for(upto, VOUCH_WAIT_SECONDS):
+        return tokens.still_usable(caller)
+    return await db.read(lambda uow: token_service.is_usable(uow, caller.token_id))
+
+
+async def require_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal, upto: int) -> None:
+    """401 unless the caller's token is usable as of change `upto`."""
+    if not await token_usable(feed, db, tokens, caller, upto):
+        raise Unauthenticated("the token was revoked or has expired")
