@@ -1,6 +1,7 @@
 """Start the service: apply pending migrations, then serve the API with uvicorn."""
 import os
 import sys
+from functools import partial
 
 import uvicorn
 
@@ -8,7 +9,7 @@ from auth import cli
 from config import SettingsError, load_settings
 from db import migrations
 from errors import Conflict
-from http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+from http_limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol, Limits
 from services import tokens as service_tokens
 
 FIRST_ADMIN = "first-admin"
@@ -49,7 +50,8 @@ def main() -> int:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http=BoundedHttpToolsProtocol,
+        # A partial, not a subclass made here: it pickles by name into every worker process.
+        http=partial(BoundedHttpToolsProtocol, limits=Limits.from_settings(settings)),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_level=settings.log_level.lower(),
         access_log=False,  # RequestContext logs each request, with its id
