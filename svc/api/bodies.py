@@ -8,6 +8,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 JSON = "application/json"
 # application/json or any application/...+json, parameters (charset) aside.
@@ -39,16 +40,20 @@ def has_duplicate_keys(body: bytes) -> bool:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it is known to pass `limit` bytes."""
+    """The request body, refused (413) as soon as it is known to pass `limit` bytes; 408 when
+    the connection ends before it does (logged as the client's failure, not the service's)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"the request body exceeds {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"the request body exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"the request body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # it went away, or its body stalled and was cut: no answer reaches it
+        raise HTTPException(408, "the request body did not arrive whole") from None
     return b"".join(chunks)
 
 

@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
@@ -87,3 +89,20 @@ def test_duplicate_keys_in_a_body_are_422_not_last_wins(client):
 def test_distinct_keys_and_deep_nesting_are_not_duplicates():
     assert not has_duplicate_keys(b'{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}')
     assert not has_duplicate_keys(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_a_client_gone_before_its_body_is_whole_is_408_not_an_unhandled_error(client):
+    app, sent = client.app, []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/pets", "raw_path": b"/pets", "query_string": b"",
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"20")],
+             "http_version": "1.1", "scheme": "http", "server": ("test", 80), "client": ("c", 1), "root_path": "",
+             "app": app}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 408
