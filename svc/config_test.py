@@ -43,3 +43,14 @@ def test_executor_larger_than_pool_is_refused():
 def test_database_url_must_be_postgres():
     with pytest.raises(SettingsError, match="DATABASE_URL"):
         load_settings(_env_file=None, database_url="mysql://localhost/db")
+
+
+@pytest.mark.parametrize("setting", ["head_timeout_seconds", "body_stall_seconds", "max_connections"])
+def test_the_slow_client_limits_must_be_positive(setting):
+    with pytest.raises(SettingsError, match=setting.upper()):
+        load_settings(_env_file=None, **{setting: 0})
+
+
+def test_the_response_byte_budget_has_a_floor():
+    with pytest.raises(SettingsError, match="MAX_RESPONSE_BYTES"):
+        load_settings(_env_file=None, max_response_bytes=10)
