@@ -12,21 +12,28 @@ from services import tokens as token_service
 VOUCH_WAIT_SECONDS = 1.0
 
 
-async def token_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal, upto: int) -> bool:
-    """Whether the caller's token is usable as of change `upto`, the newest the answer carries.
+async def token_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal,
+                       upto: int | None) -> bool:
+    """Whether the caller's token is usable as of change `upto`, the newest the answer carries
+    (None: the answer was read from the database, so only the database can say).
 
     The worker's token map answers once the listener vouches that it held every revocation
-    committed before that change (notifications arrive in commit order); while it cannot (it
-    is down), the database does.
+    committed before that change (notifications arrive in commit order). The database decides
+    for a token the map does not hold (new, or gone), while the map is not trusted (the
+    listener is down), and when the listener cannot vouch within a second.
     """
-    if caller.token_id is None or not tokens.still_usable(caller):
-        return caller.token_id is None
-    if await feed.listener.vouches_for(upto, VOUCH_WAIT_SECONDS):
-        return tokens.still_usable(caller)
+    if caller.token_id is None:
+        return True
+    if upto is not None and tokens.trusted and tokens.holds(caller):
+        if not tokens.still_usable(caller):
+            return False
+        if await feed.listener.vouches_for(upto, VOUCH_WAIT_SECONDS) and tokens.trusted:
+            return tokens.still_usable(caller)
     return await db.read(lambda uow: token_service.is_usable(uow, caller.token_id))
 
 
-async def require_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal, upto: int) -> None:
+async def require_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal,
+                         upto: int | None) -> None:
     """401 unless the caller's token is usable as of change `upto`."""
     if not await token_usable(feed, db, tokens, caller, upto):
         raise Unauthenticated("the token was revoked or has expired")

@@ -86,10 +86,15 @@ async def read_or_watch(request: Request, key: tuple, load: Callable[[], Awaitab
     while (remaining := deadline - loop.time()) > 0:
         await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
         after = feed.hub.seen
+        # A cached entry reflects no more than the hub applied; a fresh read may reflect a later
+        # commit, which only the database can check the token against (upto None).
+        cached, upto = feed.cache.get(key), None
         try:
             entry = await read_through(request, feed, key, load, encode, access)  # NotFound once it is deleted
+            if entry is cached:
+                upto = max(after, feed.hub.seen)
         finally:  # after the read, whatever it found: a revoked token learns not even of a delete
-            await require_usable(feed, db, tokens, caller, max(after, feed.hub.seen))
+            await require_usable(feed, db, tokens, caller, upto)
         if not none_match(header, entry.version):
             return answer(request, entry, applied)
     await require_usable(feed, db, tokens, caller, feed.hub.seen)

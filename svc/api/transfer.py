@@ -28,7 +28,7 @@ async def export_application(request: Request, db: Db, access: CallerAccess, id:
 
 
 @router.post("/import", summary="Import an exported application: a plan, or the plan applied",
-             responses=problem_responses(409, 413, 415, 422, 503), openapi_extra=request_body_doc(ExportDocument))
+             responses=problem_responses(403, 409, 413, 415, 422, 503), openapi_extra=request_body_doc(ExportDocument))
 async def import_application(request: Request, db: Db, caller: Caller, access: CallerAccess,
                              document: Annotated[ExportDocument, Depends(json_body(ExportDocument))],
                              mode: Literal["merge", "replace"] = "merge",
@@ -39,7 +39,8 @@ async def import_application(request: Request, db: Db, caller: Caller, access: C
     One transaction. 200 with the plan, `{"application": {"id", "action"}, "configurations":
     [{"name", "action", "id"}...]}` (by name; `id` null for what a dry run would create);
     `dry_run=true` writes nothing. Importing the same document twice changes nothing the second time.
-    At most `MAX_TRANSACTION_OPERATIONS` configurations per document (422 above)."""
+    At most `MAX_TRANSACTION_OPERATIONS` configurations per document (422 above), and at most
+    that many written, deletes of `mode=replace` included (413 above)."""
     limit = request.app.state.settings.max_transaction_operations
     if len(document.configurations) > limit:
         raise RequestValidationError([{"loc": ("body", "configurations"),
@@ -50,6 +51,8 @@ async def import_application(request: Request, db: Db, caller: Caller, access: C
     data = document.model_dump(mode="json")
     replace = mode == "replace"
     if dry_run:
-        return JSONResponse(await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False)))
-    written = await db.write(lambda uow: transfer.import_document(uow, access, data, replace, True), caller.name)
+        return JSONResponse(await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False,
+                                                                               limit)))
+    written = await db.write(lambda uow: transfer.import_document(uow, access, data, replace, True, limit),
+                             caller.name)
     return JSONResponse(written.result, headers=change_seq_header(written.seq))

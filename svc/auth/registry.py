@@ -48,6 +48,10 @@ class TokenRegistry:
         self._by_hash = {digest: entry for digest, entry in self._by_hash.items() if entry[0].token_id != token_id}
         self._expiry.pop(token_id, None)
 
+    def holds(self, principal: Principal) -> bool:
+        """Whether the map holds the principal's token (usable as of its last load)."""
+        return principal.token_id in self._expiry
+
     def still_usable(self, principal: Principal) -> bool:
         """For held requests and streams: is their token neither revoked nor expired, as far as the map knows?"""
         return self.usable_for(principal) > 0

@@ -80,3 +80,12 @@ def test_a_load_says_whether_a_token_of_the_last_load_went_even_one_forgotten_me
     assert not registry.load([row("1", "ci", "cfg_a"), row("2", "other", "cfg_b"), row("3", "new", "cfg_c")])
     registry.forget("2")  # this worker revoked it: the notification's reload must still wake its held requests
     assert registry.load([row("1", "ci", "cfg_a"), row("3", "new", "cfg_c")])
+
+
+def test_the_map_says_which_tokens_it_holds():
+    registry = TokenRegistry()
+    registry.load([row("1", "ci", "cfg_a")])
+    principal = registry.known("cfg_a")[1]
+    assert registry.holds(principal) and not registry.holds(Principal("new", "read", None, "2"))
+    registry.forget("1")
+    assert not registry.holds(principal)

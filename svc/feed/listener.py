@@ -158,10 +158,12 @@ class ChangeListener:
     async def _catch_up(self) -> None:
         while True:
             verified = self._verified
+            applied = self._hub.seen  # committed before this read begins (own writes too): the table must hold it
             after = verified["seq"] - 1 if verified else 0  # from the last change read: is it still there?
             rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE + 1))
+            reached = rows[-1]["seq"] if rows else 0
             if verified and (not rows or identity(rows[0]) != identity(verified)) \
-                    or not self._hub.consistent(rows):
+                    or not self._hub.consistent(rows) or (len(rows) <= PAGE and reached < applied):
                 await self._restart()
                 continue
             self._hub.apply(rows[1:] if verified else rows)

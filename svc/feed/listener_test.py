@@ -171,3 +171,20 @@ async def test_a_change_heard_after_a_token_notification_is_vouched_for_only_onc
         assert await listener.vouches_for(later, 5)
     finally:
         blocker.close()
+
+
+async def test_changes_this_worker_applied_that_the_table_lost_restart_the_hub(api):
+    """A failover to a replica that lacks this worker's last commits: they reached its hub (as
+    its own writes do, at commit) but the table never shows them."""
+    feed = api.app.state.feed
+    await until(lambda: feed.hub.listening)
+    app_id = (await api.post(APPS, json={"name": "a"})).json()["id"]
+    head = feed.hub.seen
+    await until(lambda: feed.listener.vouched >= head)
+    lost = [{"seq": head + n, "application_id": app_id, "configuration_id": None, "change": "update",
+             "version": 1 + n, "changed_at": None, "changed_by": "anonymous"} for n in (1, 2)]
+    restarts = feed.hub.restarts
+    feed.hub.apply(lost)
+    feed.listener.request_catch_up()
+    await until(lambda: feed.hub.restarts > restarts)
+    assert feed.hub.seen == head

@@ -42,12 +42,14 @@ class ApplicationRepository(Repository):
         return None if row is None else row["version"]
 
     def lock(self, id: str) -> bool:
-        """Lock the application's row for this transaction, as a version bump would; False when it is gone.
+        """Lock the application's row for this transaction; False when it is gone.
 
         Every write that moves a configuration in or out of an application takes this lock
         before any configuration row, as deleting the application does: one order, no deadlock.
+        FOR UPDATE, as transactions lock it: it also holds back a concurrent create of a
+        configuration at its foreign-key check, before it could take a name this write takes too.
         """
-        return self._fetch_one("SELECT id FROM applications WHERE id = %s FOR NO KEY UPDATE", (id,)) is not None
+        return self._fetch_one("SELECT id FROM applications WHERE id = %s FOR UPDATE", (id,)) is not None
 
     def lock_all(self, ids: list[str]) -> None:
         """Lock these applications' rows for this transaction, in id order (a stable order: no deadlock)."""

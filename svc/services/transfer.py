@@ -23,8 +23,9 @@ def export_application(uow: UnitOfWork, access: Access, id: str, budget: int) ->
 
 
 def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], replace: bool,
-                    apply: bool) -> dict[str, Any]:
-    """The plan; with `apply`, carried out as well (ids then name what was created).
+                    apply: bool, limit: int) -> dict[str, Any]:
+    """The plan; with `apply`, carried out as well (ids then name what was created). TooLarge
+    when it would write more than `limit` configurations (creates, updates and deletes).
 
     Applied, it locks what it touches before it writes, as a transaction does: the
     application's row, then its configurations' rows in id order. What is unchanged is
@@ -34,8 +35,11 @@ def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], r
     access.require_unlimited()
     wanted = document["application"]
     application = uow.applications.by_name(wanted["name"])
-    if application is not None and apply and not uow.applications.lock(application["id"]):
-        application = None  # deleted meanwhile: created anew below
+    if application is not None and apply:
+        locked = uow.applications.lock(application["id"])
+        application = uow.applications.get(application["id"]) if locked else None
+        if application is not None and application["name"] != wanted["name"]:
+            application = None  # renamed meanwhile: this name is free, or taken by another (409)
     if application is None:
         action = "create"
         application_id = applications.create_application(uow, access, wanted["name"], wanted["comments"])["id"] \
@@ -43,7 +47,7 @@ def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], r
     else:
         application_id = application["id"]
         action = "unchanged"
-        if uow.applications.get(application_id)["comments"] != wanted["comments"]:
+        if application["comments"] != wanted["comments"]:
             action = "update"
             if apply:
                 applications.update_application(uow, access, application_id, wanted["name"], wanted["comments"])
@@ -51,6 +55,11 @@ def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], r
         if application_id else {}
     unchanged = uow.configurations.unchanged_names(application_id, document["configurations"]) \
         if application_id else set()
+    named = {item["name"] for item in document["configurations"]}
+    writes = len(named) + (sum(name not in named for name in current) if replace else 0)
+    if writes > limit:
+        raise TooLarge(f"the import would write {writes} configurations, more than {limit}"
+                       " (MAX_TRANSACTION_OPERATIONS)")
     plan = []
     for item in document["configurations"]:
         row = current.pop(item["name"], None)

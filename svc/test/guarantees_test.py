@@ -298,3 +298,42 @@ async def test_a_held_long_poll_never_carries_a_write_made_after_its_tokens_revo
     finally:
         elsewhere.close()
         blocker.close()
+
+
+async def test_with_the_listener_down_a_held_long_poll_of_a_token_revoked_elsewhere_ends_401(secured):
+    admin = bearer(make_token(secured, "root", "admin"))
+    reader = bearer(make_token(secured, "reader", "read"))
+    elsewhere = connect(secured)
+    try:
+        async with client_for(secured) as api:
+            app = (await api.post(APPS, json={"name": "a"}, headers=admin)).json()
+            head = (await api.get("/api/v1/changes", headers=admin)).json()["last_seq"]
+            await api._transport.app.state.feed.listener.stop()  # down: the map is no longer trusted
+            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20},
+                                                 headers=reader))
+            await asyncio.sleep(0.3)
+            with elsewhere.cursor() as cursor:
+                cursor.execute("UPDATE tokens SET revoked_at = now() WHERE name = 'reader'")
+            elsewhere.commit()
+            revoked = time.monotonic()
+            await api.put(f"{APPS}/{app['id']}", json={"name": "b"}, headers=admin)
+            response = await held
+            assert response.status_code == 401 and time.monotonic() - revoked < 2.5
+    finally:
+        elsewhere.close()
+
+
+async def test_a_token_the_map_does_not_hold_yet_is_asked_of_the_database_not_refused(secured):
+    """A token made by another instance whose notification has not reached this worker yet."""
+    async with client_for(secured) as api:
+        from auth.secrets import hash_secret
+        elsewhere = connect(secured)
+        try:
+            with elsewhere.cursor() as cursor:
+                cursor.execute("INSERT INTO tokens (id, name, scope, secret_hash) VALUES"
+                               " ('01J0000000000000000000000T', 'fresh', 'read', %s)", (hash_secret("cfg_fresh"),))
+            elsewhere.commit()
+        finally:
+            elsewhere.close()
+        response = await api.get("/api/v1/changes", params={"wait": 1}, headers=bearer("cfg_fresh"))
+        assert response.status_code == 200
