@@ -43,6 +43,11 @@ class ChangeHub:
         self.listening = False  # the listener is connected and caught up: the cache may answer
         self.restarts = 0  # how often the hub restarted from the table's head
         self.restarted_at = 0  # the head it last restarted from
+        # Waiters and streams hear of changes only up to the seq the listener vouches for (the
+        # token map held every revocation committed before it: api/held.py), so a held answer
+        # woken by this worker's own write needs no second wait for the listener.
+        self.vouched = 0
+        self._announced = 0
         self.on_gap: Callable[[], None] = lambda: None  # asks the listener to read the table
         self._buffer: deque[dict] = deque(maxlen=BUFFER_SIZE)
         self._ahead: dict[int, dict] = {}  # changes known beyond a gap, applied when it closes
@@ -68,7 +73,13 @@ class ChangeHub:
         if self._ahead or doubt:
             self.on_gap()
         if applied:
-            self._announce(applied)
+            self._announce_vouched()
+
+    def vouch(self, seq: int) -> None:
+        """The listener vouches for the changes up to `seq`: announce those applied."""
+        if seq > self.vouched:
+            self.vouched = seq
+            self._announce_vouched()
 
     def consistent(self, rows: list[dict]) -> bool:
         """Whether every row at or below `seen` is the change applied under its seq (as far as memory reaches)."""
@@ -79,7 +90,7 @@ class ChangeHub:
         self.cache.clear()  # and every fill begun before now is refused
         self._buffer.clear()
         self._ahead.clear()
-        self.seen = self.restarted_at = head["seq"] if head else 0
+        self.seen = self.restarted_at = self._announced = head["seq"] if head else 0
         self.restarts += 1
         self.recheck()
 
@@ -142,6 +153,21 @@ class ChangeHub:
         if not self._buffer or not self._buffer[0]["seq"] <= change["seq"] <= self._buffer[-1]["seq"]:
             return unknown
         return identity(self._buffer[change["seq"] - self._buffer[0]["seq"]]) == identity(change)
+
+    def _announce_vouched(self) -> None:
+        upto = min(self.seen, self.vouched)
+        if upto <= self._announced:
+            return
+        ready = []
+        for change in reversed(self._buffer):
+            if change["seq"] <= self._announced:
+                break
+            if change["seq"] <= upto:
+                ready.append(change)
+        ready.reverse()
+        self._announced = upto
+        if ready:
+            self._announce(ready)
 
     def _announce(self, applied: list[dict]) -> None:
         for future, (after, predicate) in list(self._waiters.items()):

@@ -79,6 +79,7 @@ class ChangeListener:
     def _vouch(self, seq: int) -> None:
         if seq > self.vouched:
             self.vouched = seq
+            self._hub.vouch(seq)  # held answers hear of changes only up to here: one wake, no second wait
             moved, self._vouched_moved = self._vouched_moved, asyncio.Event()
             moved.set()
 
@@ -181,7 +182,7 @@ class ChangeListener:
                        self._hub.seen, head["seq"] if head else 0)
         self._hub.restart(head)
         self._verified = head
-        self.vouched = self._heard = 0  # seqs start again below what was vouched for: vouch anew
+        self.vouched = self._heard = self._hub.vouched = 0  # seqs start again below what was vouched for
         await self._reload_tokens()
         self._hub.listening = listening
 
