@@ -15,7 +15,7 @@ from api.schemas import ChangeList, ChangeOut, Id, Limit
 from auth.principal import Principal
 from auth.registry import TokenRegistry
 from db.database import Database
-from api.held import require_usable, token_usable
+from api.held import known_usable, require_usable, token_usable
 from feed.runtime import Feed
 from services import changes
 from services.access import Access
@@ -195,8 +195,12 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
                     batch, last_seq, _ = await _page(db, feed, sent, application_id, caller, STREAM_PAGE)
                     if not batch:
                         sent = max(sent, last_seq)
-            if batch is None or not await token_usable(feed, db, tokens, caller, batch[-1]["seq"] if batch else sent):
-                return  # too far behind (the client resumes with Last-Event-ID), or its token went
+            if batch is None:
+                return  # too far behind: the client resumes with Last-Event-ID
+            upto = batch[-1]["seq"] if batch else sent
+            usable = known_usable(feed, tokens, caller, upto)  # at once, on the hot path of a fan-out
+            if not (usable if usable is not None else await token_usable(feed, db, tokens, caller, upto)):
+                return  # its token went
             if feed.hub.restarts != restarts:  # the database lost history this stream may have sent
                 yield _reset(feed.hub.restarted_at)
                 return

@@ -12,6 +12,16 @@ from services import tokens as token_service
 VOUCH_WAIT_SECONDS = 1.0
 
 
+def known_usable(feed: Feed, tokens: TokenRegistry, caller: Principal, upto: int | None) -> bool | None:
+    """The answer when the worker's map can give it at once: AUTH=off, or a token the map holds
+    while the listener already vouches for change `upto`; None when it cannot (ask `token_usable`)."""
+    if caller.token_id is None:
+        return True
+    if upto is not None and tokens.trusted and tokens.holds(caller) and feed.listener.vouched >= upto:
+        return tokens.still_usable(caller)
+    return None
+
+
 async def token_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: Principal,
                        upto: int | None) -> bool:
     """Whether the caller's token is usable as of change `upto`, the newest the answer carries
@@ -22,8 +32,9 @@ async def token_usable(feed: Feed, db: Database, tokens: TokenRegistry, caller: 
     for a token the map does not hold (new, or gone), while the map is not trusted (the
     listener is down), and when the listener cannot vouch within a second.
     """
-    if caller.token_id is None:
-        return True
+    known = known_usable(feed, tokens, caller, upto)
+    if known is not None:
+        return known
     if upto is not None and tokens.trusted and tokens.holds(caller):
         if not tokens.still_usable(caller):
             return False
