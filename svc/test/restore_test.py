@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from test.faults import kill_sessions
-from test.server import start_server, stop, wait_until_ready
+from test.server import running_servers, stop
 
 pytestmark = pytest.mark.anyio
 APPS, CONFIGS, CHANGES = "/api/v1/applications", "/api/v1/configurations", "/api/v1/changes"
@@ -17,15 +17,8 @@ RESTART_WARNING = "restarting from its head"
 
 @pytest.fixture
 def two_servers(database_url):
-    servers = [start_server(database_url, LOG_LEVEL="WARNING") for _ in range(2)]
-    try:
-        for process, base_url in servers:
-            assert wait_until_ready(process, base_url).status_code == 200
+    with running_servers(database_url, 2) as servers:
         yield servers
-    finally:
-        for process, _ in servers:
-            if process.poll() is None:
-                stop(process)
 
 
 async def stream_lines(client: httpx.AsyncClient, after: int, until_seq: int | None = None) -> list[str]:

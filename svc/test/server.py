@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,3 +45,21 @@ def stop(process: subprocess.Popen) -> str:
         process.terminate()
     output, _ = process.communicate(timeout=30)
     return output
+
+
+@contextmanager
+def running_servers(database_url: str, count: int):
+    """`count` service processes on one database, ready, stopped at the end (those still running).
+
+    LOG_LEVEL=WARNING: an access line per request would fill the pipe that start_server reads only at the end.
+    """
+    servers = [start_server(database_url, LOG_LEVEL="WARNING") for _ in range(count)]
+    try:
+        for process, base_url in servers:
+            assert wait_until_ready(process, base_url).status_code == 200
+        yield servers
+    finally:
+        for process, _ in servers:
+            if process.poll() is None:
+                stop(process)
+

@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from test.server import start_server, stop, wait_until_ready
+from test.server import running_servers
 
 pytestmark = pytest.mark.anyio
 APPS, CONFIGS, CHANGES = "/api/v1/applications", "/api/v1/configurations", "/api/v1/changes"
@@ -15,15 +15,8 @@ ROUNDS = 500
 
 @pytest.fixture
 def two_servers(database_url):
-    # WARNING: an access line per request would fill the pipe that start_server reads only at the end.
-    servers = [start_server(database_url, LOG_LEVEL="WARNING") for _ in range(2)]
-    try:
-        for process, base_url in servers:
-            assert wait_until_ready(process, base_url).status_code == 200
+    with running_servers(database_url, 2) as servers:
         yield [base_url for _, base_url in servers]
-    finally:
-        for process, _ in servers:
-            stop(process)
 
 
 async def test_a_put_through_a_reaches_bs_long_poll_stream_and_reads_within_a_second(two_servers):
