@@ -48,7 +48,8 @@ async def test_write_commits_when_the_use_case_returns_and_rolls_back_when_it_ra
 
 async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_of_the_first(settings):
     async with open_database(settings) as database:
-        app = (await database.write(lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))).result
+        app = (await database.write(
+            lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))).result
 
         def compose(uow, second_name):
             configurations.create_configuration(uow, EVERYTHING, app["id"], "first", None, {"a": 1})
@@ -57,7 +58,8 @@ async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_
         with pytest.raises(Conflict):
             await database.write(lambda uow: compose(uow, "first"))
         assert await database.read(lambda uow: count(uow, "configurations")) == 0
-        assert (await database.read(lambda uow: applications.get_application(uow, EVERYTHING, app["id"])))["version"] == 1
+        read = await database.read(lambda uow: applications.get_application(uow, EVERYTHING, app["id"]))
+        assert read["version"] == 1
         await database.write(lambda uow: compose(uow, "second"))
         assert await database.read(lambda uow: count(uow, "configurations")) == 2
 

@@ -21,7 +21,8 @@ def test_keys_older_than_a_day_are_purged_as_new_ones_come(connection):
     keys = IdempotencyRepository(connection)
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO idempotency_keys (token_id, key, fingerprint, created_at) VALUES"
-                       " ('t1', 'old', %s, now() - interval '25 hours'), ('t1', 'recent', %s, now() - interval '23 hours')",
+                       " ('t1', 'old', %s, now() - interval '25 hours'),"
+                       " ('t1', 'recent', %s, now() - interval '23 hours')",
                        ("a" * 64, "a" * 64))
     assert keys.claim("t1", "new", "b" * 64)
     assert keys.stored("t1", "old") is None and keys.stored("t1", "recent") is not None

@@ -24,8 +24,8 @@ def create(db, app_id, name="database", config=None, comments=None):
 
 
 def update(db, id, name="database", config=None, versions=None, application_id=None):
-    return db.write(lambda uow: service.update_configuration(uow, EVERYTHING, id, application_id, name, None, config or {},
-                                                             versions))
+    return db.write(lambda uow: service.update_configuration(uow, EVERYTHING, id, application_id, name, None,
+                                                             config or {}, versions))
 
 
 def delete(db, id, versions=None):

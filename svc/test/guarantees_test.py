@@ -97,8 +97,12 @@ async def test_two_transactions_that_each_check_what_the_other_writes_cannot_bot
     session = connect(settings)
     try:
         async with client_for(settings) as api:
-            a, b = [(await api.post(CONFIGS, json={"application_id": (await api.post(APPS, json={"name": name})).json()["id"],
-                                                   "name": name, "config": {}})).json() for name in ("a", "b")]
+            configs = []
+            for name in ("a", "b"):
+                app = (await api.post(APPS, json={"name": name})).json()
+                configs.append((await api.post(CONFIGS, json={"application_id": app["id"], "name": name,
+                                                               "config": {}})).json())
+            a, b = configs
 
             def skew(checked, written):
                 return api.post(TXN, json={"operations": [
@@ -260,7 +264,8 @@ async def test_a_held_watch_ends_401_within_a_second_of_revocation_and_never_car
         token_id = next(t["id"] for t in (await api.get(TOKENS, headers=admin)).json() if t["name"] == "reader")
         revoked = time.monotonic()
         assert (await api.delete(f"{TOKENS}/{token_id}", headers=admin)).status_code == 204
-        assert (await api.put(url, json={"name": "c", "config": {"after": "revocation"}}, headers=admin)).status_code == 200
+        written = await api.put(url, json={"name": "c", "config": {"after": "revocation"}}, headers=admin)
+        assert written.status_code == 200
         response = await held
         assert response.status_code == 401 and time.monotonic() - revoked < 1.5
         assert "revocation" not in response.text and response.headers["www-authenticate"] == "Bearer"
