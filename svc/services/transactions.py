@@ -29,9 +29,14 @@ def _versions(op: dict) -> list[int] | None:
 
 def _create_application(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
     row = applications.create_application(uow, access, op["body"]["name"], op["body"].get("comments"))
+    return _created(op, refs, "application", row)
+
+
+def _created(op: dict, refs: Refs, resource: Literal["application", "configuration"], row: dict) -> Outcome:
+    """What a create came to; its id is kept under the op's `ref` for later operations."""
     if op.get("ref"):
         refs[op["ref"]] = row["id"]
-    return Outcome("created", "application", row)
+    return Outcome("created", resource, row)
 
 
 def _update_application(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
@@ -50,9 +55,7 @@ def _create_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs)
     application_id = body.get("application_id") or refs.get(body.get("application_ref") or "")
     row = configurations.create_configuration(uow, access, application_id, body["name"], body.get("comments"),
                                               body["config"])
-    if op.get("ref"):
-        refs[op["ref"]] = row["id"]
-    return Outcome("created", "configuration", row)
+    return _created(op, refs, "configuration", row)
 
 
 def _update_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
