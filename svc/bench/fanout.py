@@ -67,3 +67,39 @@ async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str,
     return {"waiters": count, "p50_ms": statistics.median(latencies),
             "p99_ms": latencies[int(len(latencies) * 0.99) - 1], "max_ms": latencies[-1],
             "kib_per_waiter": (held - before) / count}
+
+
+async def put_latency(base_url: str, config_id: str, name: str, other_application_id: str, token: str,
+                      waiters: int, puts: int = 300) -> dict:
+    """Median and p99 ms of `puts` PUTs one after another, with no waiters held and then with
+    `waiters` long-polls held on another application (none of which a PUT may wake)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
+        async def timed() -> list[float]:
+            latencies = []
+            for n in range(puts):
+                started = time.perf_counter()
+                response = await client.put(f"/api/v1/configurations/{config_id}",
+                                            json={"name": name, "comments": f"latency {time.time()} {n}", "config": {}})
+                latencies.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+            return sorted(latencies)
+
+        alone = await timed()
+        head = (await client.get("/api/v1/changes", params={"after": 2**62})).json()["last_seq"]
+        path = f"/api/v1/changes?after={head}&application_id={other_application_id}&wait=60"
+        connections = await asyncio.gather(*(_open(host, int(port), path, token) for _ in range(waiters)))
+        await asyncio.sleep(2.0)
+        held = await timed()
+        # A change of their application answers them all (a held request would keep the server from stopping).
+        response = await client.post("/api/v1/configurations", json={
+            "application_id": other_application_id, "name": f"bench-wake-{time.time()}", "config": {}})
+        assert response.status_code == 201, response.text
+        await asyncio.wait_for(asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections)),
+                               WAIT_SECONDS)
+        for _, writer in connections:
+            writer.close()
+    def summary(latencies: list[float]) -> dict:
+        return {"p50_ms": statistics.median(latencies), "p99_ms": latencies[int(len(latencies) * 0.99) - 1]}
+    return {"waiters": waiters, "puts": puts, "none": summary(alone), "held": summary(held),
+            "ratio": statistics.median(held) / statistics.median(alone)}

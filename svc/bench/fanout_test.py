@@ -3,7 +3,7 @@ import os
 import httpx
 import pytest
 
-from bench.fanout import fan_out, resident_kib
+from bench.fanout import fan_out, put_latency, resident_kib
 from test.live import live_app
 
 pytestmark = pytest.mark.anyio
@@ -22,3 +22,15 @@ async def test_every_waiter_hears_of_the_put(settings, kind):
                                         json={"application_id": app_id, "name": "db", "config": {}})).json()
         result = await fan_out(base, os.getpid(), config["id"], "db", kind, "cfg_unused-with-auth-off", count=30)
     assert result["waiters"] == 30 and 0 <= result["p50_ms"] <= result["p99_ms"] <= result["max_ms"] < 5000
+
+
+async def test_put_latency_is_measured_alone_and_with_waiters_held_on_another_application(settings):
+    with live_app(settings) as (base, _):
+        async with httpx.AsyncClient(base_url=base) as client:
+            app_id = (await client.post("/api/v1/applications", json={"name": "a"})).json()["id"]
+            other = (await client.post("/api/v1/applications", json={"name": "b"})).json()["id"]
+            config = (await client.post("/api/v1/configurations",
+                                        json={"application_id": app_id, "name": "db", "config": {}})).json()
+        result = await put_latency(base, config["id"], "db", other, "cfg_unused-with-auth-off", waiters=20, puts=10)
+    assert (result["waiters"], result["puts"]) == (20, 10)
+    assert 0 < result["none"]["p50_ms"] <= result["none"]["p99_ms"] and result["ratio"] > 0

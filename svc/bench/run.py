@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -23,10 +24,10 @@ import psycopg2
 from psycopg2.extras import Json, execute_values
 
 from auth import cli
-from bench import auth_cost
+from bench import auth_cost, etcd
 from bench.batch import compare as compare_batch
 from bench.batch import table as batch_table
-from bench.fanout import fan_out
+from bench.fanout import fan_out, put_latency
 from bench.priming import passes_for, prime
 from config import load_settings
 from db import migrations
@@ -48,7 +49,9 @@ CACHED = {
     "GET /api/v1/applications/{id}": lambda ids: [f"/api/v1/applications/{id}" for id in ids["applications"]],
 }
 STARTUP_SECONDS = 60
-FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 1000
+FAN_OUT_KINDS, FAN_OUT_WAITERS = ("long-poll", "sse"), 10_000
+# Each server may hold every fan-out connection (and the bench as many sockets): the cap and fd limit allow it.
+MAX_CONNECTIONS = 3 * FAN_OUT_WAITERS
 # What checking a token costs: pairs of runs against a worker with AUTH=off (bench/auth_cost.py).
 AUTH_COST_SCENARIOS = ["GET /api/v1/configurations/{id}", "GET /api/v1/configurations/{id} no-cache",
                        "PUT /api/v1/configurations/{id}"]
@@ -162,6 +165,22 @@ def process_tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine, alive now (0 when it runs elsewhere)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, fields = (entry / "stat").read_text().split("(", 1)[1].rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if name in ("postgres", "postmaster"):
+            fields = fields.split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def summarize(runs: list[dict]) -> dict:
     """Median and range over repetitions."""
     rps = [run["rps"] for run in runs]
@@ -171,20 +190,22 @@ def summarize(runs: list[dict]) -> dict:
         "p99_ms": statistics.median(run["p99_ms"] for run in runs),
         "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs),
         "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs),
+        "pg_cpu_ms_per_request": statistics.median(run.get("pg_cpu_ms_per_request", 0.0) for run in runs),
     }
 
 
 def table(results: dict) -> str:
     """The results as a Markdown table, each scenario with its ratio to /health."""
-    lines = ["| workers | scenario | req/s median (min-max) | vs /health | p50 ms | p99 ms | non-2xx | CPU ms/req |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| workers | scenario | req/s median (min-max) | vs /health | p50 ms | p99 ms | non-2xx | CPU ms/req "
+             "| PostgreSQL CPU ms/req | both |", "|---|---|---|---|---|---|---|---|---|---|"]
     for workers, scenarios in results.items():
         health = scenarios["GET /health"]["rps_median"]
         for name, row in scenarios.items():
             lines.append(
                 f"| {workers} | `{name}` | {row['rps_median']:,.0f} ({row['rps_min']:,.0f}-{row['rps_max']:,.0f}) "
                 f"| {row['rps_median'] / health:.0%} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
-                f"| {row['non_2xx']} | {row['cpu_ms_per_request']:.3f} |")
+                f"| {row['non_2xx']} | {row['cpu_ms_per_request']:.3f} | {row['pg_cpu_ms_per_request']:.3f} "
+                f"| {row['cpu_ms_per_request'] + row['pg_cpu_ms_per_request']:.3f} |")
     return "\n".join(lines)
 
 
@@ -197,6 +218,22 @@ def fan_out_table(fan_outs: dict) -> str:
     return "\n".join(lines)
 
 
+def put_latency_table(latency: dict) -> str:
+    lines = ["| 1 worker, PUTs one at a time | p50 ms | p99 ms |", "|---|---|---|",
+             f"| no waiters | {latency['none']['p50_ms']:.2f} | {latency['none']['p99_ms']:.2f} |",
+             f"| {latency['waiters']:,} long-polls on another application | {latency['held']['p50_ms']:.2f} "
+             f"| {latency['held']['p99_ms']:.2f} |"]
+    return "\n".join(lines) + f"\n\nheld/none (medians): {latency['ratio']:.2f}x"
+
+
+def writes_scaling(results: dict) -> dict:
+    """Write throughput with 2 workers against 1 ({} unless both were measured)."""
+    if not {"1", "2"} <= results.keys():
+        return {}
+    return {scenario: results["2"][scenario]["rps_median"] / results["1"][scenario]["rps_median"]
+            for scenario in ("POST /api/v1/configurations", "PUT /api/v1/configurations/{id}")}
+
+
 def run_wrk(base_url: str, scenario: str, script: Path | None, seconds: int) -> str:
     path = "/health" if scenario == "GET /health" else "/"
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
@@ -207,9 +244,11 @@ def run_wrk(base_url: str, scenario: str, script: Path | None, seconds: int) -> 
 
 def measure(server_pid: int, base_url: str, scenario: str, script: Path | None) -> dict:
     run_wrk(base_url, scenario, script, WARM_UP_SECONDS)
-    before = process_tree_cpu_seconds(server_pid)
+    before, postgres = process_tree_cpu_seconds(server_pid), postgres_cpu_seconds()
     result = parse_wrk(run_wrk(base_url, scenario, script, SECONDS))
-    result["cpu_ms_per_request"] = (process_tree_cpu_seconds(server_pid) - before) * 1000 / max(result["requests"], 1)
+    requests = max(result["requests"], 1)
+    result["cpu_ms_per_request"] = (process_tree_cpu_seconds(server_pid) - before) * 1000 / requests
+    result["pg_cpu_ms_per_request"] = (postgres_cpu_seconds() - postgres) * 1000 / requests
     return result
 
 
@@ -224,7 +263,7 @@ def free_port() -> int:
 
 def start_service(database_url: str, workers: int, port: int, auth: str = "tokens") -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "WORKERS": str(workers), "PORT": str(port), "AUTH": auth,
-           "HOST": "127.0.0.1"}
+           "HOST": "127.0.0.1", "MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
     process = subprocess.Popen([sys.executable, "serve.py"], cwd=SVC, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -253,6 +292,8 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("bench: wrk is not installed; install it with `apt-get install wrk` and run again", file=sys.stderr)
         return 2
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # the servers inherit it
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     settings = load_settings()
     name = f"config_service_bench_{int(time.time())}"
     admin_url = urlunsplit(urlsplit(str(settings.database_url))._replace(path="/postgres"))
@@ -269,24 +310,29 @@ def main() -> int:
         connection.close()
         ids["token"] = cli.run(lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
                                load_settings(database_url=database_url))[1]
-        results, fan_outs, batches, auth = run_all(database_url, ids)
+        results, fan_outs, batches, auth, latency = run_all(database_url, ids)
+        measured_etcd = measure_etcd()
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
     report = {"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(), "connections": CONNECTIONS,
               "repetitions": REPETITIONS, "seconds": SECONDS, "postgres": database, "results": results,
-              "fan_out": fan_outs, "batch": batches, "auth_cost": auth}
+              "fan_out": fan_outs, "put_latency": latency, "batch": batches, "auth_cost": auth,
+              "writes_2_vs_1_workers": writes_scaling(results), "etcd": measured_etcd,
+              "etcd_ratios": etcd.ratios(results, measured_etcd)}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2))
-    tables = [table(results), fan_out_table(fan_outs), batch_table(batches), auth_cost.table(auth)]
+    scaling = ", ".join(f"{name}: {ratio:.2f}x" for name, ratio in report["writes_2_vs_1_workers"].items())
+    tables = [table(results), f"writes, 2 workers vs 1: {scaling}", fan_out_table(fan_outs), put_latency_table(latency),
+              etcd.table(measured_etcd, report["etcd_ratios"]), batch_table(batches), auth_cost.table(auth)]
     print(f"\nPostgreSQL: {database}\n\n" + "\n\n".join(tables) + f"\n\nsaved {out}")
     return 0
 
 
-def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict]:
-    results, fan_outs, batches = {}, {}, {}
+def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict]:
+    results, fan_outs, batches, latency = {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         scripts = {}
         for scenario in dict.fromkeys(SCENARIOS + AUTH_COST_SCENARIOS):
@@ -316,11 +362,35 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict]:
                         fan_outs[kind] = asyncio.run(fan_out(f"http://127.0.0.1:{port}", process.pid, config_id,
                                                              name, kind, ids["token"], FAN_OUT_WAITERS))
                         print(f"fan-out {kind}: {fan_outs[kind]}", flush=True)
+                    latency = asyncio.run(put_latency(f"http://127.0.0.1:{port}", config_id, name,
+                                                      ids["applications"][-1], ids["token"], FAN_OUT_WAITERS))
+                    print(f"PUT latency: {latency}", flush=True)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
         auth = measure_auth_cost(database_url, ids, scripts)
-    return results, fan_outs, batches, auth
+    return results, fan_outs, batches, auth, latency
+
+
+def measure_etcd() -> dict:
+    """etcd's put and range, as the service's scenarios are run; {} when etcd is not installed."""
+    if not etcd.installed():
+        return {}
+    value, results = sample_config(7), {}
+    with tempfile.TemporaryDirectory() as folder, etcd.running(free_port(), free_port()) as base_url:
+        etcd.store_document(base_url, value)
+        for scenario in etcd.SCENARIOS:
+            script = Path(folder) / "etcd.lua"
+            script.write_text(etcd.lua_script(scenario, value))
+            results[scenario] = summarize([measure_etcd_run(base_url, script) for _ in range(REPETITIONS)])
+            print(f"{scenario}: {results[scenario]['rps_median']:,.0f} req/s", flush=True)
+    return results
+
+
+def measure_etcd_run(base_url: str, script: Path) -> dict:
+    run_wrk(base_url, "etcd", script, WARM_UP_SECONDS)
+    result = parse_wrk(run_wrk(base_url, "etcd", script, SECONDS))
+    return {**result, "cpu_ms_per_request": 0.0}
 
 
 def measure_auth_cost(database_url: str, ids: dict, scripts: dict) -> dict:

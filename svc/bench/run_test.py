@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from bench import run
+from bench import etcd, run
 from conftest import make_settings
 from db.pool import connect
 
@@ -40,9 +40,9 @@ def test_summary_takes_medians_and_the_range():
 
 def test_table_shows_each_scenario_against_health():
     row = {"rps_median": 1000.0, "rps_min": 900.0, "rps_max": 1100.0, "p50_ms": 1.0, "p99_ms": 2.0, "non_2xx": 0,
-           "cpu_ms_per_request": 0.25}
+           "cpu_ms_per_request": 0.25, "pg_cpu_ms_per_request": 0.125}
     text = run.table({1: {"GET /health": {**row, "rps_median": 4000.0}, "GET /x": row}})
-    assert "| 1 | `GET /x` | 1,000 (900-1,100) | 25% | 1.00 | 2.00 | 0 | 0.250 |" in text
+    assert "| 1 | `GET /x` | 1,000 (900-1,100) | 25% | 1.00 | 2.00 | 0 | 0.250 | 0.125 | 0.375 |" in text
 
 
 def test_seed_writes_the_data_set_and_returns_its_ids(database_url):
@@ -101,5 +101,32 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert report["fan_out"]["long-poll"]["waiters"] == report["fan_out"]["sse"]["waiters"] == 20
     assert report["batch"]["one transaction"]["operations"] == 9
     assert report["fan_out"]["sse"]["max_ms"] < 5000
+    assert report["put_latency"]["waiters"] == 20 and report["writes_2_vs_1_workers"] == {}
+    assert report["etcd"] == {} or report["etcd"][etcd.SCENARIOS[1]]["non_2xx"] == 0
     output = capsys.readouterr().out
     assert "vs /health" in output and "KiB per waiter" in output and "tokens/off" in output
+    assert "PostgreSQL CPU ms/req" in output and "long-polls on another application" in output
+
+
+def test_postgres_cpu_of_this_machine_is_read_and_grows_with_work(database_url):
+    before = run.postgres_cpu_seconds()
+    connection = connect(make_settings(database_url))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
+    finally:
+        connection.close()
+    assert run.postgres_cpu_seconds() > before > 0
+
+
+def test_write_scaling_is_two_workers_against_one():
+    rows = {workers: {"POST /api/v1/configurations": {"rps_median": rps}, "PUT /api/v1/configurations/{id}":
+                      {"rps_median": 2 * rps}} for workers, rps in (("1", 100.0), ("2", 150.0))}
+    assert run.writes_scaling(rows) == {"POST /api/v1/configurations": 1.5, "PUT /api/v1/configurations/{id}": 1.5}
+
+
+def test_put_latency_table_shows_both_sides_and_their_ratio():
+    latency = {"waiters": 10_000, "puts": 300, "none": {"p50_ms": 2.0, "p99_ms": 4.0},
+               "held": {"p50_ms": 2.1, "p99_ms": 4.4}, "ratio": 1.05}
+    text = run.put_latency_table(latency)
+    assert "| 10,000 long-polls on another application | 2.10 | 4.40 |" in text and "1.05x" in text
