@@ -16,6 +16,7 @@ from auth.principal import Principal
 from auth.registry import TokenRegistry
 from db.database import Database
 from api.held import known_usable, require_usable, token_usable
+from feed.hub import Topic
 from feed.runtime import Feed
 from services import changes
 from services.access import Access
@@ -74,6 +75,10 @@ class Remembered:
 _encoded = EncodedChanges()  # per worker; used on its event loop only
 
 
+def _topic(application_id: str | None) -> Topic:
+    return ("application", application_id) if application_id else None
+
+
 def _matching(application_id: str | None, access: Access):
     return lambda change: (application_id is None or change["application_id"] == application_id) and \
         access.sees(change["application_id"])
@@ -129,7 +134,8 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
         deadline = loop.time() + wait
         while not items and (remaining := deadline - loop.time()) > 0 and feed.hub.restarts == restarts:
             await feed.hub.wait(last_seq, _matching(owner, access_of(caller)),
-                                min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
+                                min(remaining, feed.hub.recheck_seconds(RECHECK_SECONDS), tokens.usable_for(caller)),
+                                _topic(owner))
             await require_usable(feed, db, tokens, caller, last_seq)
             items, last_seq, more = await _page(db, feed, last_seq, owner, caller, limit)
         await require_usable(feed, db, tokens, caller, last_seq)  # nothing written after the token went
@@ -168,7 +174,7 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
     if sent > head:
         yield _reset(head)
         return
-    queue = feed.hub.subscribe()  # first: what is applied from here on arrives in the queue
+    queue = feed.hub.subscribe(_topic(application_id))  # first: what is applied from here on arrives in it
     restarts = feed.hub.restarts
     predicate = _matching(application_id, access_of(caller))
     try:
@@ -188,7 +194,9 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
         quiet_since = loop.time()
         while True:
             try:
-                batch = await asyncio.wait_for(queue.get(), min(RECHECK_SECONDS, tokens.usable_for(caller)))
+                quiet_for = max(0.0, HEARTBEAT_SECONDS - (loop.time() - quiet_since))
+                batch = await asyncio.wait_for(queue.get(), min(feed.hub.recheck_seconds(RECHECK_SECONDS), quiet_for,
+                                                                tokens.usable_for(caller)))
             except TimeoutError:
                 batch = []
                 if not feed.hub.listening:  # nothing arrives by the queue then: read the table

@@ -84,7 +84,8 @@ async def read_or_watch(request: Request, key: tuple, load: Callable[[], Awaitab
     deadline = loop.time() + wait
     tokens, db = request.app.state.tokens, request.app.state.database
     while (remaining := deadline - loop.time()) > 0:
-        await feed.hub.wait(after, changes_it, min(remaining, RECHECK_SECONDS, tokens.usable_for(caller)))
+        await feed.hub.wait(after, changes_it, min(remaining, feed.hub.recheck_seconds(RECHECK_SECONDS),
+                                                   tokens.usable_for(caller)), key)
         after = feed.hub.seen
         # A cached entry reflects no more than the hub applied; a fresh read may reflect a later
         # commit, which only the database can check the token against (upto None).

@@ -45,6 +45,7 @@ class Database:
     # Called on the event loop with the changes of each committed write, before its caller
     # resumes: the worker's cache and waiters learn of its own writes first (read-your-writes).
     on_commit: list[Callable[[list[dict]], None]] = field(default_factory=list)
+    _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their on_commit ran
 
     async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
         """Run a use case that only reads, each statement on its own (autocommit, no transaction)."""
@@ -54,11 +55,22 @@ class Database:
     async def write(self, use_case: Callable[[UnitOfWork], T], actor: str = "anonymous") -> Written[T]:
         """Run a use case in one transaction: committed when it returns, rolled back when it raises.
         `actor` names who makes the change (every revision and feed row records it)."""
-        result, changes = await self._run(use_case, False, actor)
-        if changes:
-            for observer in self.on_commit:
-                observer(changes)
-        return Written(result, changes)
+        done = self.handoff.loop.create_future()
+        self._writing.add(done)
+        try:
+            result, changes = await self._run(use_case, False, actor)
+            if changes:
+                for observer in self.on_commit:
+                    observer(changes)
+            return Written(result, changes)
+        finally:
+            self._writing.discard(done)
+            done.set_result(None)
+
+    async def writes_settled(self, timeout: float) -> None:
+        """Wait (up to `timeout`) until the writes in flight now have committed and told on_commit, or failed."""
+        if self._writing:
+            await asyncio.wait(list(self._writing), timeout=timeout)
 
     async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool,
                    actor: str | None = None) -> tuple[T, list[dict]]:

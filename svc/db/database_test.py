@@ -3,6 +3,7 @@ import threading
 import time
 
 import pytest
+from psycopg2 import extensions
 
 from conftest import make_settings
 from db.database import Database, open_database
@@ -66,8 +67,12 @@ async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_
 
 async def test_a_read_runs_without_a_transaction_and_cannot_commit(settings):
     async with open_database(settings) as database:
-        assert await database.read(lambda uow: uow.connection.autocommit)
-        assert not (await database.write(lambda uow: uow.connection.autocommit)).result
+        def status_after_a_statement(uow):
+            uow.changes.head()
+            return uow.connection.info.transaction_status
+
+        assert await database.read(status_after_a_statement) == extensions.TRANSACTION_STATUS_IDLE
+        assert (await database.write(status_after_a_statement)).result == extensions.TRANSACTION_STATUS_INTRANS
         with pytest.raises(RuntimeError):
             await database.read(lambda uow: uow.commit())
 

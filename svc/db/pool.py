@@ -1,9 +1,18 @@
 """Connections: their options, and a threaded pool that opens them outside its lock."""
 import psycopg2
+from psycopg2.extensions import connection as PsycopgConnection
 from psycopg2.extras import RealDictCursor
 from psycopg2.pool import PoolError, ThreadedConnectionPool
 
 from config import Settings
+
+
+class Connection(PsycopgConnection):
+    """A connection that remembers the statements prepared on it (repositories.base.Prepared)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
 
 
 def connection_options(settings: Settings) -> dict:
@@ -18,6 +27,7 @@ def connection_options(settings: Settings) -> dict:
     )
     return {
         "dsn": str(settings.database_url),
+        "connection_factory": Connection,
         "cursor_factory": RealDictCursor,
         "connect_timeout": settings.connect_timeout_seconds,
         "keepalives": 1,

@@ -10,6 +10,7 @@ from psycopg2.pool import PoolError
 
 from errors import OutcomeUnknown, Unavailable
 from repositories.applications import ApplicationRepository
+from repositories.base import Session
 from repositories.changes import ChangeRepository
 from repositories.configurations import ConfigurationRepository
 from repositories.idempotency import IdempotencyRepository
@@ -42,8 +43,11 @@ class UnitOfWork:
     A connection that broke on the way is closed and dropped from the pool, so the
     next unit of work never receives it.
 
-    A read-only unit of work runs its statements in autocommit: each is atomic on its
-    own, and the BEGIN and ROLLBACK round trips that would surround it are saved.
+    The connection stays in autocommit and the unit of work says BEGIN and COMMIT itself,
+    each in the round trip of a statement: BEGIN (and the actor) ahead of the first one, the
+    feed's rows and COMMIT in one (repositories.changes). A single-resource write is then two
+    round trips, and the change counter's row lock is held for the last one only. A read-only
+    unit of work runs each statement on its own, atomic by itself: one round trip each.
     """
 
     def __init__(self, pool, watchdog=None, read_only: bool = False):
@@ -61,40 +65,50 @@ class UnitOfWork:
         if self._watchdog:
             self._watchdog.watch(self.connection)
             renew = partial(self._watchdog.renew, self.connection)
-        self.connection.autocommit = self.read_only
+        if not self.connection.autocommit:
+            self.connection.autocommit = True
         self._committing = False
         self._committed = False
-        self.applications = ApplicationRepository(self.connection, renew)
-        self.configurations = ConfigurationRepository(self.connection, renew)
-        self.changes = ChangeRepository(self.connection, renew)
-        self.tokens = TokenRepository(self.connection, renew)
-        self.idempotency = IdempotencyRepository(self.connection, renew)
-        self.migrations = MigrationRepository(self.connection, renew)
+        self._session = session = Session(self.connection, renew)
+        if not self.read_only:
+            session.opening = b"BEGIN;"
+        self.applications = ApplicationRepository(session)
+        self.configurations = ConfigurationRepository(session)
+        self.changes = ChangeRepository(session)
+        self.tokens = TokenRepository(session)
+        self.idempotency = IdempotencyRepository(session)
+        self.migrations = MigrationRepository(session)
         return self
 
     def act_as(self, actor: str) -> None:
-        """Name who this transaction's writes are by: every revision and feed row records it."""
-        with self.connection.cursor() as cursor:  # a setting of this transaction only
-            cursor.execute("SELECT set_config('config_service.actor', %s, true)", (actor,))
+        """Name who this transaction's writes are by: every revision and feed row records it
+        (a setting of this transaction only, sent with its first statement)."""
+        with self.connection.cursor() as cursor:
+            self._session.opening += cursor.mogrify(" SELECT set_config('config_service.actor', %s, true);", (actor,))
 
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        self.changes.flush()  # last: the counter's row lock is then held for the commit only
-        if self._watchdog:
-            self._watchdog.renew(self.connection)
+        if self._session.opening and not self.changes.unflushed:  # nothing was sent: nothing to commit
+            self._committed = True
+            return
         self._committing = True
-        self.connection.commit()
+        try:
+            self.changes.flush(commit=True)  # last: the counter's row lock is held for this round trip only
+        except psycopg2.Error:
+            if self.connection.info.transaction_status == extensions.TRANSACTION_STATUS_INERROR:
+                self._committing = False  # the flush failed, so COMMIT never ran: nothing was committed
+            raise
         self._committed = True
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         connection, self.connection = self.connection, None
         broken = False
         try:
-            if self.read_only:
-                connection.autocommit = False
-            elif not self._committed:
-                connection.rollback()
+            if connection.info.transaction_status in (extensions.TRANSACTION_STATUS_INTRANS,
+                                                      extensions.TRANSACTION_STATUS_INERROR):
+                with connection.cursor() as cursor:
+                    cursor.execute("ROLLBACK")
         except psycopg2.Error:
             broken = True
         # Released only now: a rollback on a silent network must not hang either.

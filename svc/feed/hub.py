@@ -19,6 +19,9 @@ BUFFER_SIZE = 10_000  # recent changes answered from memory
 STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it resumes by Last-Event-ID)
 
 Predicate = Callable[[dict], bool]
+# What a waiter or stream waits for: one resource (a cache key), or every change (None). A
+# change wakes only those of its own resources and those of every change.
+Topic = tuple[str, str] | None
 # What names a change: a seq handed out again by a restored database comes with another time.
 IDENTITY = ("seq", "changed_at", "application_id", "configuration_id", "change", "version")
 
@@ -51,8 +54,9 @@ class ChangeHub:
         self.on_gap: Callable[[], None] = lambda: None  # asks the listener to read the table
         self._buffer: deque[dict] = deque(maxlen=BUFFER_SIZE)
         self._ahead: dict[int, dict] = {}  # changes known beyond a gap, applied when it closes
-        self._waiters: dict[asyncio.Future, tuple[int, Predicate]] = {}
-        self._streams: set[asyncio.Queue] = set()
+        self._waiters: dict[Topic, dict[asyncio.Future, tuple[int, Predicate]]] = {}
+        self._streams: dict[Topic, set[asyncio.Queue]] = {}
+        self._topics: dict[asyncio.Queue, Topic] = {}  # each stream's
 
     def apply(self, changes: list[dict]) -> None:
         """Take in committed changes (any order, repeats allowed); apply those that are next in seq order."""
@@ -75,6 +79,10 @@ class ChangeHub:
         if applied:
             self._announce_vouched()
 
+    def latest(self) -> dict | None:
+        """The newest change applied, while memory holds it."""
+        return self._buffer[-1] if self._buffer else None
+
     def vouch(self, seq: int) -> None:
         """The listener vouches for the changes up to `seq`: announce those applied."""
         if seq > self.vouched:
@@ -96,10 +104,11 @@ class ChangeHub:
 
     def recheck(self) -> None:
         """Wake every waiter and stream to look again at what it may send (a restart, a revoked token)."""
-        for future in self._waiters:
-            if not future.done():
-                future.set_result(True)
-        for queue in list(self._streams):
+        for waiters in self._waiters.values():
+            for future in waiters:
+                if not future.done():
+                    future.set_result(True)
+        for queue in list(self._topics):
             self._put(queue, [])
 
     def changes_after(self, after: int, predicate: Predicate, limit: int) -> list[dict] | None:
@@ -115,34 +124,52 @@ class ChangeHub:
         found.reverse()
         return found[:limit]
 
-    async def wait(self, after: int, predicate: Predicate, timeout: float) -> bool:
-        """Wait until a matching change after `after` is applied; False when `timeout` passed first."""
+    async def wait(self, after: int, predicate: Predicate, timeout: float, topic: Topic = None) -> bool:
+        """Wait until a matching change after `after` (of `topic`) is applied; False when `timeout` passed first."""
         found = self.changes_after(after, predicate, 1)
         if found is None or found:  # one is there already (or the buffer cannot tell: look in the table)
             return True
         future = asyncio.get_running_loop().create_future()
-        self._waiters[future] = (after, predicate)
+        waiters = self._waiters.setdefault(topic, {})
+        waiters[future] = (after, predicate)
         try:
             await asyncio.wait_for(future, timeout)
             return True
         except TimeoutError:
             return False
         finally:
-            self._waiters.pop(future, None)
+            waiters.pop(future, None)
+            if not waiters and self._waiters.get(topic) is waiters:
+                del self._waiters[topic]
 
-    def subscribe(self) -> asyncio.Queue:
-        """A queue that receives each batch of applied changes; None is put when it overflowed."""
+    def subscribe(self, topic: Topic = None) -> asyncio.Queue:
+        """A queue that receives each batch of applied changes that holds one of `topic`; None is put
+        when it overflowed."""
         queue = asyncio.Queue(STREAM_QUEUE_BATCHES + 1)
-        self._streams.add(queue)
+        self._streams.setdefault(topic, set()).add(queue)
+        self._topics[queue] = topic
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue) -> None:
-        self._streams.discard(queue)
+        if queue not in self._topics:
+            return
+        topic = self._topics.pop(queue)
+        streams = self._streams[topic]
+        streams.discard(queue)
+        if not streams:
+            del self._streams[topic]
+
+    def recheck_seconds(self, seconds: float) -> float:
+        """How long a held request may wait before it looks at the table itself: forever while the
+        listener is up (a revoked token, a restart and the listener's loss wake it: recheck)."""
+        return float("inf") if self.listening else seconds
 
     def disconnected(self) -> None:
-        """The listener lost its connection: changes may go unseen, so the cache must not answer."""
+        """The listener lost its connection: changes may go unseen, so the cache must not answer,
+        and every held request and stream looks at the table itself from now on."""
         self.listening = False
         self.cache.clear()
+        self.recheck()
 
     def _invalidate(self, change: dict) -> None:
         for key in cache_keys(change):
@@ -170,15 +197,19 @@ class ChangeHub:
             self._announce(ready)
 
     def _announce(self, applied: list[dict]) -> None:
-        for future, (after, predicate) in list(self._waiters.items()):
-            if not future.done() and any(c["seq"] > after and predicate(c) for c in applied):
-                future.set_result(True)
-        for queue in list(self._streams):
-            self._put(queue, applied)
+        topics = {None}
+        for change in applied:
+            topics.update(cache_keys(change))
+        for topic in topics:
+            for future, (after, predicate) in list(self._waiters.get(topic, {}).items()):
+                if not future.done() and any(c["seq"] > after and predicate(c) for c in applied):
+                    future.set_result(True)
+            for queue in list(self._streams.get(topic, ())):
+                self._put(queue, applied)
 
     def _put(self, queue: asyncio.Queue, batch: list[dict]) -> None:
         if queue.qsize() >= STREAM_QUEUE_BATCHES:
-            self._streams.discard(queue)
+            self.unsubscribe(queue)
             queue.put_nowait(None)
         else:
             queue.put_nowait(batch)

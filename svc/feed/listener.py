@@ -1,12 +1,14 @@
 """One LISTEN connection per worker, read on the event loop, that keeps the hub caught up
 (and the worker's token map current).
 
-NOTIFY is only a wake-up: on each one, on a reconnect and every few seconds, the listener
-reads the table's changes from the last one it read before (through the pool, on the
-executor) and applies them. So a lost notification delays a change; it never loses one.
-That last one must still be there, the same change, and so must every change this worker
-applied since: if not (a restored database, a failover that lost commits), the hub restarts
-from the table's head.
+NOTIFY is only a wake-up: on one naming a seq the hub has not applied, on a reconnect, on a
+gap and every few seconds, the listener reads the table's changes after the newest one the
+hub applied (through the pool, on the executor) and applies them. A notification of this
+worker's own write is not read back: the write applied its changes as it committed (the
+listener lets the writes in flight settle before it decides). So a lost notification delays
+a change; it never loses one. The newest change applied must still be there, the same
+change: if not (a restored database, a failover that lost commits), the hub restarts from
+the table's head.
 Token changes come on a channel of their own; each one, and each reconnect, reloads the
 map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
@@ -26,6 +28,7 @@ from repositories.tokens import CHANNEL as TOKENS_CHANNEL
 
 logger = logging.getLogger("config_service.feed")
 CATCH_UP_SECONDS = 2.0  # a periodic read covers a notification lost any other way
+SETTLE_SECONDS = 0.1  # at most this long for this worker's writes in flight to apply what a notification names
 PAGE = 1000
 BACKOFF_SECONDS = (0.1, 5.0)
 NO_LIMIT = 2**62
@@ -41,6 +44,7 @@ class ChangeListener:
         self._token_notices = 0  # token notifications heard that no reload has covered yet
         self._heard = 0  # the highest seq a change notification named
         self._verified: dict | None = None  # the last change read from the table
+        self._due = True  # a read of the table is due (a reconnect, a gap, the periodic one)
         # Every change up to this seq committed when this worker's token map already held every
         # revocation committed before it: a held answer carrying changes up to it may trust the map.
         self.vouched = 0
@@ -59,8 +63,11 @@ class ChangeListener:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._disconnect()
+        self._hub.disconnected()  # nothing is heard from here on: held requests look at the table
+        self._tokens.trusted = False
 
     def request_catch_up(self) -> None:
+        self._due = True
         self._wake.set()
 
     async def vouches_for(self, seq: int, timeout: float) -> bool:
@@ -96,13 +103,16 @@ class ChangeListener:
                     try:
                         await asyncio.wait_for(self._wake.wait(), CATCH_UP_SECONDS)
                     except TimeoutError:
-                        pass
+                        self._due = True
                     self._wake.clear()
                     if self._lost:
                         raise ConnectionLost()
                     if self._token_notices:
                         await self._reload_tokens()
-                    await self._catch_up()
+                    if not self._due and self._heard > self._hub.seen:
+                        await self._database.writes_settled(SETTLE_SECONDS)  # its own, maybe: they apply it
+                    if self._due or self._heard > self._hub.seen:
+                        await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
                 if self._hub.listening:
                     logger.warning("the change listener lost its connection (%s); reconnecting",
@@ -157,10 +167,14 @@ class ChangeListener:
             self._hub.recheck()  # a token went: its held requests and streams end now, not at their next wake
 
     async def _catch_up(self) -> None:
+        self._due = False
         while True:
-            verified = self._verified
+            latest = self._hub.latest()
+            # From the newest change known to be committed (own writes too): is it still there?
+            verified = latest if latest and (not self._verified or latest["seq"] > self._verified["seq"]) \
+                else self._verified
             applied = self._hub.seen  # committed before this read begins (own writes too): the table must hold it
-            after = verified["seq"] - 1 if verified else 0  # from the last change read: is it still there?
+            after = verified["seq"] - 1 if verified else 0
             rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE + 1))
             reached = rows[-1]["seq"] if rows else 0
             if verified and (not rows or identity(rows[0]) != identity(verified)) \

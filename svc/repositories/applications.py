@@ -2,7 +2,7 @@
 from __future__ import annotations  # the method named `list` would shadow the builtin in annotations
 
 from errors import Conflict
-from repositories.base import VERSION_MATCHES, Repository, versions_param
+from repositories.base import VERSION_MATCHES, Prepared, Repository, versions_param
 
 COLUMNS = "id, name, comments, version, created_at, updated_at"
 CONFIGURATION_IDS = (
@@ -12,6 +12,8 @@ CONFIGURATION_IDS = (
 # A new version's time: the clock when the row is written (after any lock wait), never
 # earlier than the version before it, so times within a resource never run backwards.
 NEXT_UPDATED_AT = "GREATEST(clock_timestamp(), updated_at)"
+
+GET = Prepared("application_get", f"SELECT {COLUMNS}, {CONFIGURATION_IDS} FROM applications WHERE id = %(id)s")
 
 
 class ApplicationRepository(Repository):
@@ -33,9 +35,7 @@ class ApplicationRepository(Repository):
 
     def get(self, id: str) -> dict | None:
         """One application with the ids of its configurations, or None."""
-        return self._fetch_one(
-            f"SELECT {COLUMNS}, {CONFIGURATION_IDS} FROM applications WHERE id = %s", (id,)
-        )
+        return self._fetch_one(GET, {"id": id})
 
     def version_of(self, id: str) -> int | None:
         row = self._fetch_one("SELECT version FROM applications WHERE id = %s", (id,))

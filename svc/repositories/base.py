@@ -1,4 +1,5 @@
 """What every repository shares: running SQL and translating constraint violations."""
+import re
 from typing import Callable
 
 import psycopg2
@@ -9,11 +10,74 @@ from services.contracts import ANY_VERSION
 
 # `versions` is None (no precondition, or If-Match: *) or the versions an If-Match header accepts.
 VERSION_MATCHES = "(%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[]))"
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def versions_param(versions) -> list[int] | None:
     """The SQL parameter of VERSION_MATCHES: `*` matches every stored version, as no condition does."""
     return None if versions is ANY_VERSION else versions
+
+
+class Prepared:
+    """A hot statement, parsed and planned by PostgreSQL once per connection (PREPARE) and then
+    run by name (EXECUTE). Written like any other, with %(name)s parameters.
+
+    Its first use on a connection sends the PREPARE in a round trip of its own, outside any
+    unit of work's transaction, and learns the parameter types PostgreSQL inferred: EXECUTE
+    casts each value to its type. A prepared statement outlives a rolled-back transaction,
+    and a new connection starts with none (the pool's connections remember theirs).
+    """
+
+    def __init__(self, name: str, sql: str):
+        self.name, self.names = name, []
+
+        def number(match: re.Match) -> str:
+            if match.group(1) not in self.names:
+                self.names.append(match.group(1))
+            return f"${self.names.index(match.group(1)) + 1}"
+
+        self.text = PLACEHOLDER.sub(number, sql).replace("%%", "%")
+        self.sql = sql
+        self._execute: str | None = None  # EXECUTE with each parameter cast, once the types are known
+
+    def bind(self, connection, cursor) -> str:
+        """The EXECUTE statement for `connection`, preparing it there first if need be; the
+        plain statement on a connection that keeps no record of what it prepared."""
+        prepared = getattr(connection, "prepared", None)
+        if prepared is None:
+            return self.sql
+        if self.name not in prepared:
+            cursor.execute(f"PREPARE {self.name} AS {self.text};"  # our own SQL: no parameters spliced
+                           " SELECT parameter_types::text[] AS types FROM pg_prepared_statements"
+                           f" WHERE name = '{self.name}'")
+            types = cursor.fetchone()["types"]
+            prepared.add(self.name)
+            self._execute = f"EXECUTE {self.name}(" + ", ".join(
+                f"%({name})s::{type}" for name, type in zip(self.names, types)) + ")"
+        return self._execute
+
+
+class Session:
+    """One connection as a unit of work's repositories share it.
+
+    `opening` is SQL sent ahead of the next statement, in its round trip (a unit of work's
+    BEGIN and actor); `closing` SQL is sent after a statement in its round trip (the COMMIT).
+    """
+
+    def __init__(self, connection, before_statement: Callable[[], None] | None = None):
+        self.connection = connection
+        self.before_statement = before_statement  # the watchdog's renewal of the statement deadline
+        self.opening = b""
+
+    def execute(self, cursor, sql: "str | Prepared", params, closing: str = "") -> None:
+        if self.before_statement is not None:
+            self.before_statement()
+        if isinstance(sql, Prepared):
+            sql = sql.bind(self.connection, cursor)
+        if self.opening or closing:
+            sql = self.opening + cursor.mogrify(sql, params) + closing.encode()
+            params, self.opening = None, b""
+        cursor.execute(sql, params)
 
 
 class Repository:
@@ -23,24 +87,28 @@ class Repository:
     constraint_errors: dict[str, Callable[[], ServiceError]] = {}
 
     def __init__(self, connection, before_statement: Callable[[], None] | None = None):
-        self._connection = connection
-        self._before_statement = before_statement  # the watchdog's renewal of the statement deadline
+        """`connection` is a psycopg2 connection, or the Session of a unit of work."""
+        self._session = connection if isinstance(connection, Session) else Session(connection, before_statement)
+        self._connection = self._session.connection
 
-    def _fetch_one(self, sql: str, params: tuple) -> dict | None:
+    def _fetch_one(self, sql: "str | Prepared", params, closing: str = "") -> dict | None:
         with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
-            self._execute(cursor, sql, params)
+            self._execute(cursor, sql, params, closing)
             return cursor.fetchone()
 
-    def _fetch_all(self, sql: str, params: tuple) -> list[dict]:
+    def _fetch_all(self, sql: "str | Prepared", params, closing: str = "") -> list[dict]:
         with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
-            self._execute(cursor, sql, params)
+            self._execute(cursor, sql, params, closing)
             return cursor.fetchall()
 
-    def _execute(self, cursor, sql: str, params: tuple) -> None:
-        if self._before_statement is not None:
-            self._before_statement()
+    def _run(self, sql: str) -> None:
+        """A statement with neither parameters nor rows."""
+        with self._connection.cursor() as cursor:
+            self._execute(cursor, sql, None)
+
+    def _execute(self, cursor, sql: "str | Prepared", params, closing: str = "") -> None:
         try:
-            cursor.execute(sql, params)
+            self._session.execute(cursor, sql, params, closing)
         except psycopg2.IntegrityError as error:
             make_error = self.constraint_errors.get(error.diag.constraint_name)
             if make_error is None:

@@ -1,10 +1,30 @@
 """SQL for the change feed: record a change under the next seq, read changes after a seq."""
-from repositories.base import Repository
+from repositories.base import Prepared, Repository
 
 # NOTIFY carries the seq only (payloads are capped at 8,000 bytes): the table is the truth.
 CHANNEL = "config_service_changes"
 COLUMNS = "seq, application_id, configuration_id, change, version, changed_at"
 READ_COLUMNS = COLUMNS + ", changed_by"  # changed_by: the column's default, the transaction's actor
+
+
+# The changes recorded, under the next seqs: the counter's row is locked from here to the commit.
+_WRITE = (
+    "WITH next AS (UPDATE change_counter SET last_seq = last_seq + %(count)s RETURNING last_seq),"
+    " item AS (SELECT * FROM unnest(%(application_ids)s::varchar[], %(configuration_ids)s::varchar[],"
+    " %(changes)s::text[], %(versions)s::int[], %(times)s::timestamptz[])"
+    " WITH ORDINALITY AS item(application_id, configuration_id, change, version, changed_at, n)),"
+    f" written AS (INSERT INTO changes ({COLUMNS})"
+    " SELECT next.last_seq - %(count)s + item.n, item.application_id, item.configuration_id, item.change,"
+    " item.version, COALESCE(item.changed_at, clock_timestamp()) FROM next, item RETURNING *)"
+)
+_NOTIFY = "pg_notify(%(channel)s::text, (SELECT max(seq) FROM written)::text)"
+FLUSH = Prepared("changes_flush", _WRITE + f" SELECT {READ_COLUMNS}, {_NOTIFY}::text AS notified"
+                 " FROM written ORDER BY seq")
+KEPT = "config_service.flushed"
+FLUSH_KEPT = Prepared("changes_flush_kept", _WRITE + f" SELECT {_NOTIFY}, set_config('{KEPT}',"
+                      " (SELECT json_agg(written ORDER BY seq) FROM written)::text, false)")
+COMMIT_THEN_READ_KEPT = (f"; COMMIT; SELECT {READ_COLUMNS} FROM json_populate_recordset(null::changes,"
+                         f" current_setting('{KEPT}')::json) ORDER BY seq")
 
 
 class ChangeRepository(Repository):
@@ -22,29 +42,33 @@ class ChangeRepository(Repository):
         """Keep a change of this unit of work, to be written by `flush` under the next seq."""
         self._pending.append((application_id, configuration_id, change, version, changed_at))
 
-    def flush(self) -> list[dict]:
+    @property
+    def unflushed(self) -> bool:
+        """Whether changes were recorded since the last flush."""
+        return bool(self._pending)
+
+    def flush(self, commit: bool = False) -> list[dict]:
         """Write the changes recorded since the last flush under consecutive seqs and notify the
-        listeners (at commit); every change this unit of work wrote, in seq order."""
-        if not self._pending:
-            return self.recorded
+        listeners (at commit); every change this unit of work wrote, in seq order.
+
+        With `commit`, the transaction's COMMIT goes in the same round trip, and the rows are
+        read back, typed as the table holds them, from a setting of the session they were put
+        in (a statement's result before the COMMIT is not returned)."""
         pending, self._pending = self._pending, []
-        rows = self._fetch_all(
-            "WITH next AS (UPDATE change_counter SET last_seq = last_seq + %(count)s RETURNING last_seq),"
-            " item AS (SELECT * FROM unnest(%(application_ids)s::varchar[], %(configuration_ids)s::varchar[],"
-            " %(changes)s::text[], %(versions)s::int[], %(times)s::timestamptz[])"
-            " WITH ORDINALITY AS item(application_id, configuration_id, change, version, changed_at, n)),"
-            f" written AS (INSERT INTO changes ({COLUMNS})"
-            " SELECT next.last_seq - %(count)s + item.n, item.application_id, item.configuration_id, item.change,"
-            " item.version, COALESCE(item.changed_at, clock_timestamp()) FROM next, item RETURNING *)"
-            f" SELECT {READ_COLUMNS}, pg_notify(%(channel)s, (SELECT max(seq) FROM written)::text)::text AS notified"
-            " FROM written ORDER BY seq",
-            {"count": len(pending), "application_ids": [item[0] for item in pending],
-             "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
-             "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
-             "channel": CHANNEL},
-        )
-        for row in rows:
-            del row["notified"]
+        if not pending:
+            if commit:
+                self._run("COMMIT")
+            return self.recorded
+        params = {"count": len(pending), "application_ids": [item[0] for item in pending],
+                  "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
+                  "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
+                  "channel": CHANNEL}
+        if commit:
+            rows = self._fetch_all(FLUSH_KEPT, params, closing=COMMIT_THEN_READ_KEPT)
+        else:
+            rows = self._fetch_all(FLUSH, params)
+            for row in rows:
+                del row["notified"]
         self.recorded.extend(rows)
         return self.recorded
 

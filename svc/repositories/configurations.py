@@ -10,7 +10,7 @@ from psycopg2.extras import Json
 
 from errors import Conflict, InvalidReference
 from repositories.applications import NEXT_UPDATED_AT
-from repositories.base import VERSION_MATCHES, Repository, versions_param
+from repositories.base import VERSION_MATCHES, Prepared, Repository, versions_param
 
 COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
 REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
@@ -36,6 +36,26 @@ def _bump_application(source: str) -> str:
     )
 
 
+# The hot statements: a GET past the cache, a POST, a PUT (repositories.base.Prepared).
+GET = Prepared("configuration_get", f"SELECT {COLUMNS} FROM configurations WHERE id = %(id)s")
+ADD = Prepared(
+    "configuration_add",
+    "WITH created AS (INSERT INTO configurations (id, application_id, name, comments, config)"
+    f" VALUES (%(id)s, %(application_id)s, %(name)s, %(comments)s, %(config)s) RETURNING {COLUMNS}),"
+    f" revision AS ({_record('create', 'created')}),"
+    f" application AS ({_bump_application('created')})"
+    f" SELECT {COLUMNS} FROM created")
+UPDATE = Prepared(
+    "configuration_update",
+    "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
+    f" config = %(config)s, version = version + 1, updated_at = {NEXT_UPDATED_AT}"
+    f" WHERE id = %(id)s AND {VERSION_MATCHES}"
+    " AND (name, comments, config) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb)"
+    f" RETURNING {COLUMNS}),"
+    f" revision AS ({_record('update', 'changed')})"
+    f" SELECT {COLUMNS} FROM changed")
+
+
 class ConfigurationRepository(Repository):
     constraint_errors = {
         "configurations_application_id_name_key": lambda: Conflict(
@@ -48,18 +68,12 @@ class ConfigurationRepository(Repository):
 
     def add(self, id: str, application_id: str, name: str, comments: str | None, config: dict) -> dict:
         """Insert a configuration of an existing application, with its first revision."""
-        return self._fetch_one(
-            "WITH created AS (INSERT INTO configurations (id, application_id, name, comments, config)"
-            f" VALUES (%s, %s, %s, %s, %s) RETURNING {COLUMNS}),"
-            f" revision AS ({_record('create', 'created')}),"
-            f" application AS ({_bump_application('created')})"
-            f" SELECT {COLUMNS} FROM created",
-            (id, application_id, name, comments, Json(config)),
-        )
+        return self._fetch_one(ADD, {"id": id, "application_id": application_id, "name": name,
+                                     "comments": comments, "config": Json(config)})
 
     def get(self, id: str) -> dict | None:
         """One configuration, or None."""
-        return self._fetch_one(f"SELECT {COLUMNS} FROM configurations WHERE id = %s", (id,))
+        return self._fetch_one(GET, {"id": id})
 
     def version_of(self, id: str) -> int | None:
         row = self._fetch_one("SELECT version FROM configurations WHERE id = %s", (id,))
@@ -68,17 +82,8 @@ class ConfigurationRepository(Repository):
     def update(self, id: str, name: str, comments: str | None, config: dict, versions=None) -> dict | None:
         """Replace name, comments and config as a new version; None when missing, at another
         version, or when nothing would change."""
-        return self._fetch_one(
-            "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
-            f" config = %(config)s, version = version + 1, updated_at = {NEXT_UPDATED_AT}"
-            f" WHERE id = %(id)s AND {VERSION_MATCHES}"
-            " AND (name, comments, config) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb)"
-            f" RETURNING {COLUMNS}),"
-            f" revision AS ({_record('update', 'changed')})"
-            f" SELECT {COLUMNS} FROM changed",
-            {"id": id, "name": name, "comments": comments, "config": Json(config),
-             "versions": versions_param(versions)},
-        )
+        return self._fetch_one(UPDATE, {"id": id, "name": name, "comments": comments, "config": Json(config),
+                                        "versions": versions_param(versions)})
 
     def delete(self, id: str, versions=None) -> dict | None:
         """Delete a configuration, recording the deletion as its next version: that revision's

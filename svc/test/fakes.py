@@ -220,7 +220,11 @@ class FakeChanges:
     def record(self, application_id, configuration_id, change, version, changed_at=None):
         self.pending.append((application_id, configuration_id, change, version, changed_at))
 
-    def flush(self):
+    @property
+    def unflushed(self):
+        return bool(self.pending)
+
+    def flush(self, commit=False):
         for application_id, configuration_id, change, version, changed_at in self.pending:
             row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
                    "change": change, "version": version, "changed_at": changed_at or _now(),
@@ -344,7 +348,7 @@ class FakeDatabase:
     def write(self, use_case, actor: str = "anonymous"):
         uow = FakeUnitOfWork(copy.deepcopy(self.committed), actor)
         result = use_case(uow)
-        uow.changes.flush()  # as the real unit of work does, just before its commit
+        uow.changes.flush(commit=True)  # as the real unit of work does, with its commit
         self.committed = uow.tables
         self.commits += 1
         return result

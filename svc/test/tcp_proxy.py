@@ -64,10 +64,15 @@ class TcpProxy:
             _close(client)
             return
         self._track(upstream)
-        for source, target in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+        sent = self.client_stream()
+        for source, target, observe in ((client, upstream, sent), (upstream, client, None)):
+            threading.Thread(target=self._pump, args=(source, target, observe), daemon=True).start()
 
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+    def client_stream(self):
+        """A callable that sees the bytes one client sends, in order (None: nothing watches)."""
+        return None
+
+    def _pump(self, source: socket.socket, target: socket.socket, observe=None) -> None:
         try:
             source.settimeout(0.05)
             while True:
@@ -81,6 +86,8 @@ class TcpProxy:
                     break
                 while self.mode == STALL:
                     time.sleep(0.01)
+                if observe is not None:
+                    observe(data)
                 target.sendall(data)
         except OSError:
             pass
@@ -98,3 +105,34 @@ def _close(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
+
+
+class QueryCounter(TcpProxy):
+    """A proxy that counts the queries clients send: each is one round trip (psycopg2 sends
+    every execute as one simple-protocol Query message). Connect with sslmode=disable."""
+
+    def __init__(self, target_host: str, target_port: int):
+        super().__init__(target_host, target_port)
+        self.queries: list[bytes] = []
+
+    def client_stream(self):
+        buffer, started = bytearray(), False
+
+        def observe(data: bytes) -> None:
+            nonlocal started
+            buffer.extend(data)
+            while True:
+                if not started:  # the startup message: a length and no type byte
+                    if len(buffer) < 4 or len(buffer) < int.from_bytes(buffer[:4], "big"):
+                        return
+                    del buffer[:int.from_bytes(buffer[:4], "big")]
+                    started = True
+                    continue
+                if len(buffer) < 5 or len(buffer) < 1 + int.from_bytes(buffer[1:5], "big"):
+                    return
+                size = 1 + int.from_bytes(buffer[1:5], "big")
+                if buffer[:1] == b"Q":
+                    self.queries.append(bytes(buffer[5:size - 1]))
+                del buffer[:size]
+
+        return observe
