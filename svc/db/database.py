@@ -45,6 +45,8 @@ class Database:
     # Called on the event loop with the changes of each committed write, before its caller
     # resumes: the worker's cache and waiters learn of its own writes first (read-your-writes).
     on_commit: list[Callable[[list[dict]], None]] = field(default_factory=list)
+    # The channel of a listener this worker's writes need not wake (feed/runtime.py), or None.
+    quiet_channel: Callable[[], str | None] = lambda: None
     _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their on_commit ran
 
     async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
@@ -84,8 +86,9 @@ class Database:
         result = loop.create_future()
         # Every pooled connection may be stale after a database restart; one more attempt opens a fresh one.
         attempts = self.pool.maxconn + 1
+        quiet = None if read_only else self.quiet_channel()
         job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
-                                   (self.pool, self.watchdog, use_case, read_only, attempts, actor))
+                                   (self.pool, self.watchdog, use_case, read_only, attempts, actor, quiet))
         timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
         try:
             return await result

@@ -129,3 +129,17 @@ async def test_closing_waits_for_running_jobs_off_the_event_loop(settings):
     await asyncio.gather(job, return_exceptions=True)
     gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:])]
     assert len(ticks) > 10 and max(gaps) < 0.2
+
+
+async def test_writes_settled_waits_for_the_writes_in_flight_and_no_longer_than_told(settings):
+    async with open_database(settings) as database:
+        assert await asyncio.wait_for(database.writes_settled(5), 1) is None  # none in flight
+        release = threading.Event()
+        slow = asyncio.ensure_future(database.write(lambda uow: release.wait(5)))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await database.writes_settled(0.1)
+        assert 0.09 <= time.monotonic() - started < 1 and not slow.done()
+        release.set()
+        await database.writes_settled(5)
+        assert slow.done()

@@ -1,6 +1,8 @@
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
@@ -12,7 +14,11 @@ from db.pool import connect, create_pool
 from db.unit_of_work import CONFLICT_ATTEMPTS, TransientConflict, UnitOfWork, run_in_unit_of_work
 from db.watchdog import Watchdog
 from errors import OutcomeUnknown, Unavailable
+from repositories.listeners import ListenerRepository
+from services import configurations
+from services.access import EVERYTHING
 from test.faults import database_down, database_name, kill_sessions
+from test.tcp_proxy import QueryCounter
 
 APP_ID = "01J0000000000000000000000A"
 CONFIG_ID = "01J0000000000000000000000C"
@@ -204,3 +210,87 @@ def test_a_healthy_write_longer_than_one_statement_limit_is_not_cut(pool):
             assert uow.applications.get(APP_ID)["name"] == "billing"
     finally:
         watchdog.close()
+
+
+@pytest.fixture
+def counted(settings):
+    """A pool whose connections reach PostgreSQL through a proxy that counts their queries."""
+    url = urlsplit(str(settings.database_url))
+    proxy = QueryCounter(url.hostname, url.port or 5432)
+    via_proxy = urlunsplit(url._replace(netloc=f"postgres@127.0.0.1:{proxy.port}", query="sslmode=disable"))
+    pool = create_pool(make_settings(via_proxy, pool_size=1, executor_workers=1))
+    yield pool, proxy
+    pool.closeall()
+    proxy.close()
+
+
+def put(uow: UnitOfWork, comments: str):
+    return configurations.update_configuration(uow, EVERYTHING, CONFIG_ID, None, "database", comments, {"n": 1})
+
+
+def test_a_single_resource_write_is_two_round_trips_once_its_statements_are_prepared(pool, counted):
+    run_in_unit_of_work(pool, None, write_both_recorded, False, attempts=2, actor="setup")
+    counted_pool, proxy = counted
+    run_in_unit_of_work(counted_pool, None, lambda uow: put(uow, "first"), False, attempts=2, actor="alice")
+    first = list(proxy.queries)
+    assert [query for query in first if query.startswith(b"PREPARE")]  # once, on this connection
+    proxy.queries.clear()
+    row, changes = run_in_unit_of_work(counted_pool, None, lambda uow: put(uow, "second"), False, attempts=2,
+                                       actor="alice")
+    statement, commit = proxy.queries
+    assert statement.startswith(b"BEGIN; SELECT set_config('config_service.actor', 'alice', true);")
+    assert b"EXECUTE configuration_update(" in statement
+    assert commit.startswith(b"EXECUTE changes_flush_kept(") and b"; COMMIT; " in commit
+    assert changes[0]["seq"] == 4 and changes[0]["changed_by"] == "alice" and row["comments"] == "second"
+    for _ in range(2):  # the first prepares it
+        proxy.queries.clear()
+        run_in_unit_of_work(counted_pool, None, lambda uow: uow.configurations.get(CONFIG_ID), True, attempts=2)
+    assert proxy.queries == [f"EXECUTE configuration_get('{CONFIG_ID}'::text)".encode()]  # a read: one
+
+
+def test_a_write_that_sends_nothing_commits_nothing_and_costs_no_round_trip(counted):
+    counted_pool, proxy = counted
+    run_in_unit_of_work(counted_pool, None, lambda uow: None, False, attempts=2, actor="alice")
+    assert proxy.queries == []
+
+
+def test_a_failed_flush_is_not_an_unknown_outcome_and_leaves_nothing(pool, settings):
+    """The flush and the COMMIT share a round trip: when the flush fails, COMMIT never ran."""
+    def use_case(uow):
+        write_both(uow)
+        uow.changes.record(APP_ID, None, "nonsense", 1)  # refused by the changes table's check
+
+    with pytest.raises(psycopg2.errors.CheckViolation):
+        run_in_unit_of_work(pool, None, use_case, False, attempts=2)
+    assert (count(settings, "applications"), count(settings, "changes")) == (0, 0)
+
+
+def test_a_write_notifies_every_registered_listener_but_the_quiet_one(pool, settings):
+    listeners = []
+    for _ in range(2):
+        listener = connect(settings)
+        listener.autocommit = True
+        channel = ListenerRepository(listener).register()
+        with listener.cursor() as cursor:
+            cursor.execute(f"LISTEN {channel}")
+        listeners.append((listener, channel))
+    try:
+        (loud, _), (quiet, quiet_channel) = listeners
+        _, changes = run_in_unit_of_work(pool, None, write_both_recorded, False, attempts=2,
+                                         quiet_channel=quiet_channel)
+        deadline = time.monotonic() + 5
+        while not loud.notifies and time.monotonic() < deadline:
+            loud.poll()
+            time.sleep(0.01)
+        quiet.poll()
+        assert [notify.payload for notify in loud.notifies] == [str(changes[-1]["seq"])] and quiet.notifies == []
+    finally:
+        for listener, _ in listeners:
+            listener.close()
+
+
+def write_both_recorded(uow: UnitOfWork) -> None:
+    row = uow.applications.add(APP_ID, "billing", None)
+    uow.changes.record(APP_ID, None, "create", row["version"], row["updated_at"])
+    config = uow.configurations.add(CONFIG_ID, APP_ID, "database", None, {"host": "db"})
+    uow.changes.record(APP_ID, CONFIG_ID, "create", config["version"], config["updated_at"])

@@ -52,6 +52,7 @@ class ChangeHub:
         self.vouched = 0
         self._announced = 0
         self.on_gap: Callable[[], None] = lambda: None  # asks the listener to read the table
+        self.on_unvouched: Callable[[], None] = lambda: None  # asks the listener for a ping
         self._buffer: deque[dict] = deque(maxlen=BUFFER_SIZE)
         self._ahead: dict[int, dict] = {}  # changes known beyond a gap, applied when it closes
         self._waiters: dict[Topic, dict[asyncio.Future, tuple[int, Predicate]]] = {}
@@ -78,6 +79,12 @@ class ChangeHub:
             self.on_gap()
         if applied:
             self._announce_vouched()
+            if self.vouched < self.seen and not self.idle():
+                self.on_unvouched()  # a write that did not wake this worker's listener: someone waits
+
+    def idle(self) -> bool:
+        """Whether no request or stream waits for a change."""
+        return not self._waiters and not self._topics
 
     def latest(self) -> dict | None:
         """The newest change applied, while memory holds it."""

@@ -152,3 +152,48 @@ async def test_waiters_and_streams_hear_of_a_change_only_once_the_listener_vouch
     hub.vouch(5)
     assert [c["seq"] for c in queue.get_nowait()] == [2]
     hub.unsubscribe(queue)
+
+
+async def test_a_change_wakes_only_the_waiters_and_streams_of_its_resources_and_those_of_every_change(hub):
+    mine = asyncio.ensure_future(hub.wait(0, EVERY, 5, ("application", "A")))
+    config = asyncio.ensure_future(hub.wait(0, EVERY, 5, ("configuration", "C")))
+    everything = asyncio.ensure_future(hub.wait(0, EVERY, 5))
+    others = [asyncio.ensure_future(hub.wait(0, EVERY, 5, ("application", "B"))) for _ in range(100)]
+    streams = {topic: hub.subscribe(topic) for topic in (None, ("application", "A"), ("application", "B"))}
+    await asyncio.sleep(0)
+    assert not hub.idle()
+    hub.apply([change(1)])
+    assert await mine and await config and await everything
+    assert not any(other.done() for other in others)
+    assert [streams[None].qsize(), streams[("application", "A")].qsize(), streams[("application", "B")].qsize()] \
+        == [1, 1, 0]
+    for other in others:
+        other.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+    for queue in streams.values():
+        hub.unsubscribe(queue)
+    hub.unsubscribe(streams[None])  # twice: nothing to do
+    assert hub.idle() and hub._waiters == {} and hub._streams == {}
+
+
+async def test_while_listening_waiters_wait_for_a_wake_up_and_the_listeners_loss_wakes_them_all(hub):
+    hub.listening = True
+    assert hub.recheck_seconds(1.0) == float("inf")
+    waiter = asyncio.ensure_future(hub.wait(0, EVERY, 30, ("application", "B")))
+    queue = hub.subscribe(("application", "B"))
+    await asyncio.sleep(0)
+    hub.disconnected()
+    assert await asyncio.wait_for(waiter, 1) is True and queue.get_nowait() == []
+    assert hub.recheck_seconds(1.0) == 1.0
+
+
+async def test_a_change_applied_beyond_what_the_listener_vouched_for_asks_for_a_ping_while_someone_waits():
+    hub, pings = ChangeHub(ReadCache(100, 10**6)), []
+    hub.on_unvouched = lambda: pings.append(hub.seen)
+    hub.apply([change(1)])  # nobody waits: no ping
+    waiter = asyncio.ensure_future(hub.wait(1, EVERY, 5))
+    await asyncio.sleep(0)
+    hub.apply([change(2)])
+    assert pings == [2] and not waiter.done()
+    hub.vouch(2)
+    assert await waiter is True

@@ -9,7 +9,11 @@ listener lets the writes in flight settle before it decides). So a lost notifica
 a change; it never loses one. The newest change applied must still be there, the same
 change: if not (a restored database, a failover that lost commits), the hub restarts from
 the table's head.
-Token changes come on a channel of their own; each one, and each reconnect, reloads the
+Each listener has a channel of its own (repositories.listeners): a write wakes the other
+workers' listeners, and its own only while this worker holds requests or streams that wait (a
+worker alone pays for no notification). A held request that needs the token map vouched for
+changes no notification named asks for a ping: a notification of its own, which arrives after
+every one committed before it. Token changes come on a channel of their own; each one, and each reconnect, reloads the
 map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
 import asyncio
@@ -23,7 +27,7 @@ from db.pool import connect
 from errors import Unavailable
 from feed.hub import ChangeHub, identity
 from auth.registry import TokenRegistry
-from repositories.changes import CHANNEL
+from repositories.listeners import ListenerRepository
 from repositories.tokens import CHANNEL as TOKENS_CHANNEL
 
 logger = logging.getLogger("config_service.feed")
@@ -52,6 +56,8 @@ class ChangeListener:
         self._wake = asyncio.Event()
         self._lost = False
         self._connection = None
+        self.channel: str | None = None  # this listener's own, while connected
+        self._pinging = False
         self._fd = -1
         self._task: asyncio.Task | None = None
 
@@ -70,9 +76,28 @@ class ChangeListener:
         self._due = True
         self._wake.set()
 
+    def ping(self) -> None:
+        """Have a notification sent to this listener, naming every change applied so far: once it
+        is heard, the map is vouched for up to them (one ping in flight at a time)."""
+        if self._pinging or self.channel is None:
+            return
+        self._pinging = True
+        channel, seq = self.channel, self._hub.seen
+        asyncio.get_running_loop().create_task(self._ping(channel, seq))
+
+    async def _ping(self, channel: str, seq: int) -> None:
+        try:
+            await self._database.read(lambda uow: uow.changes.ping(channel, seq))
+        except Unavailable:
+            pass  # the listener's own loss is handled where it is read
+        finally:
+            self._pinging = False
+
     async def vouches_for(self, seq: int, timeout: float) -> bool:
         """Wait (up to `timeout`) until the token map holds every revocation committed before
         change `seq`; False when it does not by then (the listener may be down)."""
+        if self.vouched < seq:
+            self.ping()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.vouched < seq:
@@ -132,9 +157,11 @@ class ChangeListener:
     def _open(self):
         connection = connect(self._settings)
         connection.autocommit = True
+        channel = ListenerRepository(connection).register()
         with connection.cursor() as cursor:
-            cursor.execute(f"LISTEN {CHANNEL}")
+            cursor.execute(f"LISTEN {channel}")  # a generated name: the prefix and a pid
             cursor.execute(f"LISTEN {TOKENS_CHANNEL}")
+        self.channel = channel
         return connection
 
     def _readable(self) -> None:
@@ -201,6 +228,7 @@ class ChangeListener:
         self._hub.listening = listening
 
     def _disconnect(self) -> None:
+        self.channel = None
         connection, self._connection = self._connection, None
         if connection is None:
             return

@@ -1,11 +1,14 @@
 import asyncio
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
+from feed import listener as listener_module
 from feed.listener import CATCH_UP_SECONDS
 from main import create_app
 from test.faults import _admin
+from test.tcp_proxy import QueryCounter
 
 pytestmark = pytest.mark.anyio
 APPS, CONFIGS, CHANGES = "/api/v1/applications", "/api/v1/configurations", "/api/v1/changes"
@@ -180,7 +183,7 @@ async def test_changes_this_worker_applied_that_the_table_lost_restart_the_hub(a
     await until(lambda: feed.hub.listening)
     app_id = (await api.post(APPS, json={"name": "a"})).json()["id"]
     head = feed.hub.seen
-    await until(lambda: feed.listener.vouched >= head)
+    assert await feed.listener.vouches_for(head, 5)  # its own write woke nobody: a ping vouches for it
     lost = [{"seq": head + n, "application_id": app_id, "configuration_id": None, "change": "update",
              "version": 1 + n, "changed_at": None, "changed_by": "anonymous"} for n in (1, 2)]
     restarts = feed.hub.restarts
@@ -188,3 +191,43 @@ async def test_changes_this_worker_applied_that_the_table_lost_restart_the_hub(a
     feed.listener.request_catch_up()
     await until(lambda: feed.hub.restarts > restarts)
     assert feed.hub.seen == head
+
+
+async def test_a_worker_never_reads_back_its_own_write_but_reads_another_workers(settings, other, monkeypatch):
+    monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 60.0)  # no periodic read within the test
+    url = urlsplit(str(settings.database_url))
+    proxy = QueryCounter(url.hostname, url.port or 5432)
+    counted = settings.model_copy(update={"database_url": urlunsplit(
+        url._replace(netloc=f"postgres@127.0.0.1:{proxy.port}", query="sslmode=disable"))})
+    app = create_app(counted)
+    try:
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as api:
+                feed = app.state.feed
+                await until(lambda: feed.hub.listening)
+                waiter = asyncio.ensure_future(feed.hub.wait(feed.hub.seen, lambda change: True, 10))
+                await asyncio.sleep(0)  # someone waits: the write wakes this worker's listener too
+                proxy.queries.clear()
+                assert (await api.post(APPS, json={"name": "mine"})).status_code == 201
+                assert await waiter
+                await until(lambda: feed.listener.vouched >= feed.hub.seen)  # its notification was heard
+                await asyncio.sleep(0.2)
+                reads = [query for query in proxy.queries if b"FROM changes WHERE" in query]
+                assert reads == []
+                assert (await other.post(APPS, json={"name": "theirs"})).status_code == 201
+                await until(lambda: feed.hub.seen == other.app.state.feed.hub.seen)
+                assert [query for query in proxy.queries if b"FROM changes WHERE" in query]
+    finally:
+        proxy.close()
+
+
+async def test_a_held_request_after_quiet_writes_is_vouched_for_by_a_ping_at_once(api):
+    feed = api.app.state.feed
+    await until(lambda: feed.hub.listening)
+    assert feed.hub.idle() and api.app.state.database.quiet_channel() == feed.listener.channel
+    assert (await api.post(APPS, json={"name": "quiet"})).status_code == 201  # nobody waits: nobody woken
+    await asyncio.sleep(0.2)
+    assert feed.listener.vouched < feed.hub.seen
+    started = asyncio.get_running_loop().time()
+    assert await feed.listener.vouches_for(feed.hub.seen, 5)
+    assert asyncio.get_running_loop().time() - started < 0.5

@@ -18,6 +18,10 @@ class Feed:
     listener: ChangeListener
 
 
+def _nobody() -> None:
+    return None
+
+
 @asynccontextmanager
 async def open_feed(settings: Settings, database: Database, tokens: TokenRegistry) -> AsyncIterator[Feed]:
     """Start listening; this worker's own commits reach the hub at once (read-your-writes)."""
@@ -25,10 +29,14 @@ async def open_feed(settings: Settings, database: Database, tokens: TokenRegistr
     hub = ChangeHub(cache)
     listener = ChangeListener(settings, database, hub, tokens)
     hub.on_gap = listener.request_catch_up
+    hub.on_unvouched = listener.ping
     database.on_commit.append(hub.apply)
+    # This worker's writes need not wake its own listener while nothing here waits for them.
+    database.quiet_channel = lambda: listener.channel if hub.idle() else None
     listener.start()
     try:
         yield Feed(cache, hub, listener)
     finally:
         database.on_commit.remove(hub.apply)
+        database.quiet_channel = _nobody
         await listener.stop()

@@ -28,7 +28,12 @@ class Prepared:
     and a new connection starts with none (the pool's connections remember theirs).
     """
 
+    _named: set[str] = set()  # a name prepares one statement only, in every connection
+
     def __init__(self, name: str, sql: str):
+        if name in Prepared._named:
+            raise ValueError(f"a statement named {name} is already prepared")
+        Prepared._named.add(name)
         self.name, self.names = name, []
 
         def number(match: re.Match) -> str:

@@ -1,8 +1,12 @@
 import psycopg2
 import pytest
 
+from conftest import make_settings
+from db.pool import connect
 from errors import Conflict
-from repositories.base import Repository
+from repositories.base import Prepared, Repository
+
+INSERT = Prepared("things_insert", "INSERT INTO things VALUES (%(id)s, %(name)s) RETURNING *")
 
 
 class Things(Repository):
@@ -38,3 +42,36 @@ def test_parameters_are_never_spliced_into_sql(things):
     hostile = "a'); DROP TABLE things; --"
     things._fetch_one("INSERT INTO things VALUES (%s, %s) RETURNING id", (1, hostile))
     assert things._fetch_one("SELECT name FROM things WHERE id = %s", (1,)) == {"name": hostile}
+
+
+def test_a_prepared_statement_is_prepared_once_per_connection_and_outlives_a_rollback(database_url):
+    connection = connect(make_settings(database_url))
+    connection.autocommit = True
+    try:
+        things = Things(connection)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE things (id int PRIMARY KEY, name text UNIQUE)")
+            cursor.execute("BEGIN")
+        assert things._fetch_one(INSERT, {"id": 1, "name": "a"}) == {"id": 1, "name": "a"}
+        with connection.cursor() as cursor:
+            cursor.execute("ROLLBACK")
+        assert connection.prepared == {"things_insert"}
+        assert things._fetch_one(INSERT, {"id": 1, "name": None}) == {"id": 1, "name": None}  # a NULL, typed
+        things._fetch_one(INSERT, {"id": 2, "name": "b"})
+        with pytest.raises(Conflict, match="name taken"):  # constraint errors still translate
+            things._fetch_one(INSERT, {"id": 3, "name": "b"})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) AS n FROM pg_prepared_statements")
+            assert cursor.fetchone()["n"] == 1
+    finally:
+        connection.close()
+
+
+def test_a_connection_that_keeps_no_record_runs_the_plain_statement(things):
+    assert things._fetch_one(INSERT, {"id": 1, "name": "a'); DROP TABLE things; --"})["id"] == 1
+    assert things._fetch_one("SELECT count(*) AS n FROM things", ())["n"] == 1
+
+
+def test_two_statements_cannot_share_a_name():
+    with pytest.raises(ValueError, match="things_insert"):
+        Prepared("things_insert", "SELECT 1")

@@ -2,7 +2,6 @@
 from repositories.base import Prepared, Repository
 
 # NOTIFY carries the seq only (payloads are capped at 8,000 bytes): the table is the truth.
-CHANNEL = "config_service_changes"
 COLUMNS = "seq, application_id, configuration_id, change, version, changed_at"
 READ_COLUMNS = COLUMNS + ", changed_by"  # changed_by: the column's default, the transaction's actor
 
@@ -17,7 +16,10 @@ _WRITE = (
     " SELECT next.last_seq - %(count)s + item.n, item.application_id, item.configuration_id, item.change,"
     " item.version, COALESCE(item.changed_at, clock_timestamp()) FROM next, item RETURNING *)"
 )
-_NOTIFY = "pg_notify(%(channel)s::text, (SELECT max(seq) FROM written)::text)"
+# Every registered listener hears of it (repositories.listeners), but the one named `quiet`: the
+# writing worker's own, which applies its changes as they commit.
+_NOTIFY = ("(SELECT count(pg_notify(l.channel, (SELECT max(seq) FROM written)::text)) FROM change_listeners l"
+           " WHERE l.channel IS DISTINCT FROM %(quiet)s::varchar)")
 FLUSH = Prepared("changes_flush", _WRITE + f" SELECT {READ_COLUMNS}, {_NOTIFY}::text AS notified"
                  " FROM written ORDER BY seq")
 KEPT = "config_service.flushed"
@@ -34,6 +36,7 @@ class ChangeRepository(Repository):
 
     def __init__(self, connection, before_statement=None):
         super().__init__(connection, before_statement)
+        self.quiet_channel: str | None = None  # a listener this unit of work's changes need not wake
         self._pending: list[tuple] = []
         self.recorded: list[dict] = []  # this unit of work's written changes, in seq order
 
@@ -62,7 +65,7 @@ class ChangeRepository(Repository):
         params = {"count": len(pending), "application_ids": [item[0] for item in pending],
                   "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
                   "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
-                  "channel": CHANNEL}
+                  "quiet": self.quiet_channel}
         if commit:
             rows = self._fetch_all(FLUSH_KEPT, params, closing=COMMIT_THEN_READ_KEPT)
         else:
@@ -83,6 +86,10 @@ class ChangeRepository(Repository):
             " ORDER BY seq LIMIT %(limit)s",
             {"after": after, "upto": upto, "application_id": application_id, "limit": limit, "only": only},
         )
+
+    def ping(self, channel: str, seq: int) -> None:
+        """Notify one listener, naming `seq` (a change already committed)."""
+        self._fetch_one("SELECT pg_notify(%s, %s)::text AS sent", (channel, str(seq)))
 
     def head(self) -> int:
         """The seq of the newest committed change (0 before the first)."""
