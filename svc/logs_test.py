@@ -97,3 +97,18 @@ def test_every_control_character_alone_is_escaped_and_a_plain_line_is_left_as_it
         assert escape_controls(f"a{chr(code)}b") == f"a{escaped}b"
     plain = "GET /api/v1/configurations/01ARZ3NDEKTSV4RRFFQ69G5FAV 200 1.2ms request_id=ab token=ci-bot"
     assert escape_controls(plain) is plain
+
+
+def test_records_are_formatted_when_written_out_in_the_order_they_came():
+    stream = io.StringIO()
+    buffered = io.TextIOWrapper(io.BufferedWriter(_Sink(stream), buffer_size=65536), write_through=False)
+    handler = BufferedHandler(buffered)
+    handler.setFormatter(UtcFormatter())
+    formatted = []
+    original = handler.format
+    handler.format = lambda record: formatted.append(record.msg) or original(record)
+    handler.emit(record(message="first"))
+    handler.emit(record(message="second"))
+    assert formatted == []  # the caller only queued them
+    handler.write_out()
+    assert formatted == ["first", "second"] and stream.getvalue().index("first") < stream.getvalue().index("second")

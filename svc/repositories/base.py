@@ -3,7 +3,7 @@ import re
 from typing import Callable
 
 import psycopg2
-from psycopg2.extras import RealDictCursor
+from psycopg2.extensions import cursor as TupleCursor
 
 from errors import ServiceError
 from services.contracts import ANY_VERSION
@@ -55,7 +55,7 @@ class Prepared:
             cursor.execute(f"PREPARE {self.name} AS {self.text};"  # our own SQL: no parameters spliced
                            " SELECT parameter_types::text[] AS types FROM pg_prepared_statements"
                            f" WHERE name = '{self.name}'")
-            types = cursor.fetchone()["types"]
+            types = cursor.fetchone()[0]
             prepared.add(self.name)
             self._execute = f"EXECUTE {self.name}(" + ", ".join(
                 f"%({name})s::{type}" for name, type in zip(self.names, types)) + ")"
@@ -86,7 +86,8 @@ class Session:
 
 
 class Repository:
-    """SQL over one connection; rows come back as dicts, whatever the connection's cursor factory."""
+    """SQL over one connection; rows come back as dicts, whatever the connection's cursor factory
+    (built from plain tuples: psycopg2's dict cursors do their work in Python, per column)."""
 
     # constraint name -> the service error that a violation of it means to a client
     constraint_errors: dict[str, Callable[[], ServiceError]] = {}
@@ -97,14 +98,16 @@ class Repository:
         self._connection = self._session.connection
 
     def _fetch_one(self, sql: "str | Prepared", params, closing: str = "") -> dict | None:
-        with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
+        with self._connection.cursor(cursor_factory=TupleCursor) as cursor:
             self._execute(cursor, sql, params, closing)
-            return cursor.fetchone()
+            row = cursor.fetchone()
+            return None if row is None else dict(zip([column[0] for column in cursor.description], row))
 
     def _fetch_all(self, sql: "str | Prepared", params, closing: str = "") -> list[dict]:
-        with self._connection.cursor(cursor_factory=RealDictCursor) as cursor:
+        with self._connection.cursor(cursor_factory=TupleCursor) as cursor:
             self._execute(cursor, sql, params, closing)
-            return cursor.fetchall()
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def _run(self, sql: str) -> None:
         """A statement with neither parameters nor rows."""
