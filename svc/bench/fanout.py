@@ -27,6 +27,18 @@ def resident_kib(pid: int) -> int:
     return total
 
 
+async def settled(pid: int, quiet_share: float = 0.05, interval: float = 0.2, timeout: float = 60.0) -> None:
+    """Wait until the server (and its workers) uses less than `quiet_share` of a core: the
+    requests sent to it have all been taken in (10,000 of them keep one worker busy for seconds)."""
+    from bench.run import process_tree_cpu_seconds
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = process_tree_cpu_seconds(pid)
+        await asyncio.sleep(interval)
+        if process_tree_cpu_seconds(pid) - before < quiet_share * interval:
+            return
+
+
 async def _open(host: str, port: int, path: str, token: str):
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
@@ -53,7 +65,7 @@ async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str,
         connections = await asyncio.gather(*(_open(host, int(port), path, token) for _ in range(count)))
         if kind == "sse":  # the stream has started once its head arrived
             await asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections))
-        await asyncio.sleep(1.0)
+        await settled(pid)  # every request taken in and waiting: the PUT's fan-out alone is timed
         held = resident_kib(pid)
         waiting = [asyncio.ensure_future(_heard(reader, marker)) for reader, _ in connections]
         response = await client.put(f"/api/v1/configurations/{config_id}",
@@ -69,7 +81,7 @@ async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str,
             "kib_per_waiter": (held - before) / count}
 
 
-async def put_latency(base_url: str, config_id: str, name: str, other_application_id: str, token: str,
+async def put_latency(base_url: str, pid: int, config_id: str, name: str, other_application_id: str, token: str,
                       waiters: int, puts: int = 300) -> dict:
     """Median and p99 ms of `puts` PUTs one after another, with no waiters held and then with
     `waiters` long-polls held on another application (none of which a PUT may wake)."""
@@ -89,7 +101,7 @@ async def put_latency(base_url: str, config_id: str, name: str, other_applicatio
         head = (await client.get("/api/v1/changes", params={"after": 2**62})).json()["last_seq"]
         path = f"/api/v1/changes?after={head}&application_id={other_application_id}&wait=60"
         connections = await asyncio.gather(*(_open(host, int(port), path, token) for _ in range(waiters)))
-        await asyncio.sleep(2.0)
+        await settled(pid)
         held = await timed()
         # A change of their application answers them all (a held request would keep the server from stopping).
         response = await client.post("/api/v1/configurations", json={

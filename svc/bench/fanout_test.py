@@ -1,9 +1,10 @@
+import asyncio
 import os
 
 import httpx
 import pytest
 
-from bench.fanout import fan_out, put_latency, resident_kib
+from bench.fanout import fan_out, put_latency, resident_kib, settled
 from test.live import live_app
 
 pytestmark = pytest.mark.anyio
@@ -31,6 +32,27 @@ async def test_put_latency_is_measured_alone_and_with_waiters_held_on_another_ap
             other = (await client.post("/api/v1/applications", json={"name": "b"})).json()["id"]
             config = (await client.post("/api/v1/configurations",
                                         json={"application_id": app_id, "name": "db", "config": {}})).json()
-        result = await put_latency(base, config["id"], "db", other, "cfg_unused-with-auth-off", waiters=20, puts=10)
+        result = await put_latency(base, os.getpid(), config["id"], "db", other, "cfg_unused-with-auth-off", waiters=20,
+                                   puts=10)
     assert (result["waiters"], result["puts"]) == (20, 10)
     assert 0 < result["none"]["p50_ms"] <= result["none"]["p99_ms"] and result["ratio"] > 0
+
+
+async def test_settled_returns_once_a_process_is_quiet_and_not_while_it_works():
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await settled(os.getpid(), interval=0.05)
+    assert loop.time() - started < 1  # this test process sleeps meanwhile
+
+    async def busy():
+        end = loop.time() + 0.5
+        while loop.time() < end:
+            sum(range(20_000))
+            await asyncio.sleep(0)
+
+    worker = asyncio.ensure_future(busy())
+    await asyncio.sleep(0)
+    started = loop.time()
+    await settled(os.getpid(), interval=0.05)
+    assert loop.time() - started >= 0.3
+    await worker

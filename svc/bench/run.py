@@ -362,7 +362,7 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict]
                         fan_outs[kind] = asyncio.run(fan_out(f"http://127.0.0.1:{port}", process.pid, config_id,
                                                              name, kind, ids["token"], FAN_OUT_WAITERS))
                         print(f"fan-out {kind}: {fan_outs[kind]}", flush=True)
-                    latency = asyncio.run(put_latency(f"http://127.0.0.1:{port}", config_id, name,
+                    latency = asyncio.run(put_latency(f"http://127.0.0.1:{port}", process.pid, config_id, name,
                                                       ids["applications"][-1], ids["token"], FAN_OUT_WAITERS))
                     print(f"PUT latency: {latency}", flush=True)
             finally:

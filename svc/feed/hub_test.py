@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from feed.cache import Entry, ReadCache
-from feed.hub import STREAM_QUEUE_BATCHES, ChangeHub
+from feed.hub import PING_AFTER_SECONDS, STREAM_QUEUE_BATCHES, ChangeHub
 
 pytestmark = pytest.mark.anyio
 EVERY = lambda change: True  # noqa: E731
@@ -187,13 +187,20 @@ async def test_while_listening_waiters_wait_for_a_wake_up_and_the_listeners_loss
     assert hub.recheck_seconds(1.0) == 1.0
 
 
-async def test_a_change_applied_beyond_what_the_listener_vouched_for_asks_for_a_ping_while_someone_waits():
+async def test_a_change_the_listener_does_not_vouch_for_soon_asks_for_a_ping_while_someone_waits():
     hub, pings = ChangeHub(ReadCache(100, 10**6)), []
     hub.on_unvouched = lambda: pings.append(hub.seen)
     hub.apply([change(1)])  # nobody waits: no ping
     waiter = asyncio.ensure_future(hub.wait(1, EVERY, 5))
     await asyncio.sleep(0)
     hub.apply([change(2)])
-    assert pings == [2] and not waiter.done()
-    hub.vouch(2)
+    hub.apply([change(3)])
+    hub.vouch(3)  # its notification came in time: no ping for it
     assert await waiter is True
+    again = asyncio.ensure_future(hub.wait(3, EVERY, 5))
+    await asyncio.sleep(0)
+    hub.apply([change(4)])
+    await asyncio.sleep(PING_AFTER_SECONDS * 3)
+    assert pings == [4] and not again.done()
+    hub.vouch(4)
+    assert await again is True
