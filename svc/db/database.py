@@ -10,7 +10,7 @@ from db.handoff import Handoff
 from db.pool import ConnectionPool, create_pool
 from db.unit_of_work import UnitOfWork, run_in_unit_of_work
 from db.watchdog import Watchdog
-from errors import Unavailable
+from errors import OutcomeUnknown, Unavailable
 
 T = TypeVar("T")
 
@@ -45,6 +45,8 @@ class Database:
     # Called on the event loop with the changes of each committed write, before its caller
     # resumes: the worker's cache and waiters learn of its own writes first (read-your-writes).
     on_commit: list[Callable[[list[dict]], None]] = field(default_factory=list)
+    # Called on the event loop when a write's outcome is unknown (it may have committed).
+    on_doubt: list[Callable[[], None]] = field(default_factory=list)
     # The channel of a listener this worker's writes need not wake (feed/runtime.py), or None.
     quiet_channel: Callable[[], str | None] = lambda: None
     _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their on_commit ran
@@ -60,13 +62,27 @@ class Database:
         done = self.handoff.loop.create_future()
         self._writing.add(done)
         try:
-            result, changes = await self._run(use_case, False, actor)
-            if changes:
-                for observer in self.on_commit:
-                    observer(changes)
+            result, changes = await self._run(use_case, False, actor, lambda outcome: self._tell(outcome, done))
             return Written(result, changes)
         finally:
-            self._writing.discard(done)
+            self._tell_nothing(done)
+
+    def _tell(self, outcome: asyncio.Future, done: asyncio.Future) -> None:
+        """As a write's outcome arrives, before its caller resumes, and even when the caller was
+        cancelled meanwhile: on_commit hears of what it committed, on_doubt of a commit unknown."""
+        if not outcome.cancelled():
+            error = outcome.exception()
+            if error is None and outcome.result()[1]:
+                for observer in self.on_commit:
+                    observer(outcome.result()[1])
+            elif isinstance(error, OutcomeUnknown):
+                for doubter in self.on_doubt:
+                    doubter()
+        self._tell_nothing(done)
+
+    def _tell_nothing(self, done: asyncio.Future) -> None:
+        self._writing.discard(done)
+        if not done.done():
             done.set_result(None)
 
     async def writes_settled(self, timeout: float) -> None:
@@ -74,8 +90,8 @@ class Database:
         if self._writing:
             await asyncio.wait(list(self._writing), timeout=timeout)
 
-    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool,
-                   actor: str | None = None) -> tuple[T, list[dict]]:
+    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool, actor: str | None = None,
+                   settle: Callable[[asyncio.Future], None] | None = None) -> tuple[T, list[dict]]:
         """503 if the job does not start within the queue wait.
 
         Only a job that has not started is given up, so a write that began is never
@@ -89,9 +105,13 @@ class Database:
         quiet = None if read_only else self.quiet_channel()
         job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
                                    (self.pool, self.watchdog, use_case, read_only, attempts, actor, quiet))
+        if settle is not None:
+            result.add_done_callback(settle)  # before this coroutine waits on it: called first
         timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
         try:
-            return await result
+            # A write's outcome is shielded: its caller's cancellation must not cancel the future
+            # that settles it (the job runs on; what it commits still reaches on_commit).
+            return await (result if settle is None else asyncio.shield(result))
         except asyncio.CancelledError:
             job.cancel()  # Future.cancel() succeeds only on a job that has not started
             raise

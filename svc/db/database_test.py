@@ -7,9 +7,10 @@ from psycopg2 import extensions
 
 from conftest import make_settings
 from db.database import Database, open_database
-from errors import Conflict, Unavailable
+from errors import Conflict, OutcomeUnknown, Unavailable
 from services import applications, configurations
 from services.access import EVERYTHING
+from test.faults import database_name, kill_sessions
 
 pytestmark = pytest.mark.anyio
 
@@ -143,3 +144,36 @@ async def test_writes_settled_waits_for_the_writes_in_flight_and_no_longer_than_
         release.set()
         await database.writes_settled(5)
         assert slow.done()
+
+
+async def test_a_write_whose_caller_was_cancelled_still_tells_on_commit_what_it_committed(settings):
+    async with open_database(settings) as database:
+        heard, release = [], threading.Event()
+        database.on_commit.append(heard.append)
+
+        def slow_create(uow):
+            release.wait(5)
+            return applications.create_application(uow, EVERYTHING, "late", None)
+
+        writing = asyncio.ensure_future(database.write(slow_create))
+        await asyncio.sleep(0.1)  # the job has started: cancelling the caller cannot stop it
+        writing.cancel()
+        release.set()
+        await database.writes_settled(5)
+        await asyncio.sleep(0.1)
+        assert [change["change"] for changes in heard for change in changes] == ["create"]
+
+
+async def test_a_write_of_unknown_outcome_tells_on_doubt(settings):
+    async with open_database(settings.model_copy(update={"pool_size": 1, "executor_workers": 1})) as database:
+        await database.write(lambda uow: applications.create_application(uow, EVERYTHING, "first", None))
+        doubts = []  # the one connection has its statements prepared: the next round trip is the COMMIT
+        database.on_doubt.append(lambda: doubts.append(1))
+
+        def cut_before_commit(uow):
+            applications.create_application(uow, EVERYTHING, "maybe", None)
+            kill_sessions(database_name(settings))
+
+        with pytest.raises(OutcomeUnknown):
+            await database.write(cut_before_commit)
+        assert doubts == [1]

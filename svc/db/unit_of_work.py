@@ -14,6 +14,7 @@ from repositories.base import Session
 from repositories.changes import ChangeRepository
 from repositories.configurations import ConfigurationRepository
 from repositories.idempotency import IdempotencyRepository
+from repositories.listeners import ListenerRepository
 from repositories.migrations import MigrationRepository
 from repositories.tokens import TokenRepository
 
@@ -78,6 +79,7 @@ class UnitOfWork:
         self.tokens = TokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.migrations = MigrationRepository(session)
+        self.listeners = ListenerRepository(session)
         return self
 
     def act_as(self, actor: str) -> None:
@@ -92,6 +94,7 @@ class UnitOfWork:
         if self._session.opening and not self.changes.unflushed:  # nothing was sent: nothing to commit
             self._committed = True
             return
+        self.changes.prepare()  # a round trip of its own the first time: COMMIT is not sent in it
         self._committing = True
         try:
             self.changes.flush(commit=True)  # last: the counter's row lock is held for this round trip only

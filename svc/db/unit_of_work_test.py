@@ -270,7 +270,7 @@ def test_a_write_notifies_every_registered_listener_but_the_quiet_one(pool, sett
     for _ in range(2):
         listener = connect(settings)
         listener.autocommit = True
-        channel = ListenerRepository(listener).register()
+        channel, _ = ListenerRepository(listener).register()
         with listener.cursor() as cursor:
             cursor.execute(f"LISTEN {channel}")
         listeners.append((listener, channel))

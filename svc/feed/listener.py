@@ -25,7 +25,7 @@ from config import Settings
 from db.database import Database
 from db.pool import connect
 from errors import Unavailable
-from feed.hub import ChangeHub, identity
+from feed.hub import PING_AFTER_SECONDS, ChangeHub, identity
 from auth.registry import TokenRegistry
 from repositories.listeners import ListenerRepository
 from repositories.tokens import CHANNEL as TOKENS_CHANNEL
@@ -33,6 +33,9 @@ from repositories.tokens import CHANNEL as TOKENS_CHANNEL
 logger = logging.getLogger("config_service.feed")
 CATCH_UP_SECONDS = 2.0  # a periodic read covers a notification lost any other way
 SETTLE_SECONDS = 0.1  # at most this long for this worker's writes in flight to apply what a notification names
+# A ping not heard within this long means a connection that went silent: it is dropped and opened again.
+PING_TIMEOUT_SECONDS = 5.0
+PING = "ping"  # a ping's payload: "ping <restarts> <seq>", so one sent before a restart vouches for nothing after
 PAGE = 1000
 BACKOFF_SECONDS = (0.1, 5.0)
 NO_LIMIT = 2**62
@@ -57,7 +60,11 @@ class ChangeListener:
         self._lost = False
         self._connection = None
         self.channel: str | None = None  # this listener's own, while connected
+        self._pid = 0  # its session's backend pid
         self._pinging = False
+        self._ping_again = False  # asked for while one was in flight: it names less than what is applied now
+        self._ping_sent_at: float | None = None  # a ping committed and not heard yet
+        self._read_at = 0.0  # when the table was last read
         self._fd = -1
         self._task: asyncio.Task | None = None
 
@@ -79,19 +86,29 @@ class ChangeListener:
     def ping(self) -> None:
         """Have a notification sent to this listener, naming every change applied so far: once it
         is heard, the map is vouched for up to them (one ping in flight at a time)."""
-        if self._pinging or self.channel is None:
+        if self.channel is None:
             return
-        self._pinging = True
-        channel, seq = self.channel, self._hub.seen
-        asyncio.get_running_loop().create_task(self._ping(channel, seq))
+        if self._pinging:
+            self._ping_again = True
+            return
+        self._pinging, self._ping_again = True, False
+        loop = asyncio.get_running_loop()
+        if self._ping_sent_at is None:
+            self._ping_sent_at = loop.time()  # cleared by the first ping heard
+        payload = f"{PING} {self._hub.restarts} {self._hub.seen}"
+        loop.create_task(self._ping(self.channel, payload))
 
-    async def _ping(self, channel: str, seq: int) -> None:
+    async def _ping(self, channel: str, payload: str) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            await self._database.read(lambda uow: uow.changes.ping(channel, seq))
+            await self._database.read(lambda uow: uow.changes.ping(channel, payload))
         except Unavailable:
-            pass  # the listener's own loss is handled where it is read
+            self._ping_sent_at = None  # not sent: nothing to hear
+            self._ping_again = True  # it is asked for again below, a moment later
         finally:
             self._pinging = False
+        if self._ping_again:
+            loop.call_later(PING_AFTER_SECONDS, self.ping)
 
     async def vouches_for(self, seq: int, timeout: float) -> bool:
         """Wait (up to `timeout`) until the token map holds every revocation committed before
@@ -124,14 +141,19 @@ class ChangeListener:
                 await self._catch_up()
                 self._hub.listening = self._tokens.trusted = True
                 backoff = BACKOFF_SECONDS[0]
+                loop = asyncio.get_running_loop()
                 while True:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), CATCH_UP_SECONDS)
+                    try:  # the periodic read is due by the clock, however many wake-ups come between
+                        await asyncio.wait_for(self._wake.wait(), max(0.0, self._read_at + CATCH_UP_SECONDS - loop.time()))
                     except TimeoutError:
-                        self._due = True
+                        pass
                     self._wake.clear()
-                    if self._lost:
+                    if self._lost or self._ping_sent_at is not None and \
+                            loop.time() - self._ping_sent_at > PING_TIMEOUT_SECONDS:
                         raise ConnectionLost()
+                    if loop.time() - self._read_at >= CATCH_UP_SECONDS:
+                        self._due = True
+                        await self._register()  # a restored or emptied registry heals within a period
                     if self._token_notices:
                         await self._reload_tokens()
                     if not self._due and self._heard > self._hub.seen:
@@ -157,7 +179,7 @@ class ChangeListener:
     def _open(self):
         connection = connect(self._settings)
         connection.autocommit = True
-        channel = ListenerRepository(connection).register()
+        channel, self._pid = ListenerRepository(connection).register()
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {channel}")  # a generated name: the prefix and a pid
             cursor.execute(f"LISTEN {TOKENS_CHANNEL}")
@@ -172,6 +194,13 @@ class ChangeListener:
             for notify in self._connection.notifies:
                 if notify.channel == TOKENS_CHANNEL:
                     self._token_notices += 1
+                elif notify.payload.startswith(PING):
+                    self._ping_sent_at = None
+                    _, restarts, seq = notify.payload.split()
+                    if int(restarts) == self._hub.restarts:
+                        self._heard = max(self._heard, int(seq))
+                        if not self._token_notices:
+                            self._vouch(self._heard)
                 elif notify.payload.isdigit():
                     self._heard = max(self._heard, int(notify.payload))
                     if not self._token_notices:
@@ -193,8 +222,14 @@ class ChangeListener:
         if went:
             self._hub.recheck()  # a token went: its held requests and streams end now, not at their next wake
 
+    async def _register(self) -> None:
+        channel, pid = self.channel, self._pid
+        if channel is not None:
+            await self._database.read(lambda uow: uow.listeners.keep(channel, pid))
+
     async def _catch_up(self) -> None:
         self._due = False
+        self._read_at = asyncio.get_running_loop().time()
         while True:
             latest = self._hub.latest()
             # From the newest change known to be committed (own writes too): is it still there?
@@ -228,7 +263,7 @@ class ChangeListener:
         self._hub.listening = listening
 
     def _disconnect(self) -> None:
-        self.channel = None
+        self.channel, self._ping_sent_at = None, None
         connection, self._connection = self._connection, None
         if connection is None:
             return

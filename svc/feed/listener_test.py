@@ -231,3 +231,42 @@ async def test_a_held_request_after_quiet_writes_is_vouched_for_by_a_ping_at_onc
     started = asyncio.get_running_loop().time()
     assert await feed.listener.vouches_for(feed.hub.seen, 5)
     assert asyncio.get_running_loop().time() - started < 0.5
+
+
+async def test_the_periodic_read_is_due_by_the_clock_however_often_the_listener_is_woken(api, monkeypatch):
+    """Wake-ups that need no read (a token notice, a ping, an own write's notification) must not
+    put the periodic read off: it is what finds a database restored in place."""
+    monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 0.3)
+    listener = api.app.state.feed.listener
+    await until(lambda: api.app.state.feed.hub.listening)
+    before = listener._read_at
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 1.0
+    while loop.time() < end:
+        listener._wake.set()  # woken every 20 ms, with nothing to read
+        await asyncio.sleep(0.02)
+    assert listener._read_at > before
+
+
+async def test_a_ping_asked_for_while_one_is_in_flight_is_sent_after_it(api):
+    feed = api.app.state.feed
+    listener = feed.listener
+    await until(lambda: feed.hub.listening)
+    assert (await api.post(APPS, json={"name": "one"})).status_code == 201  # quiet: nobody waits
+    listener.ping()
+    assert (await api.post(APPS, json={"name": "two"})).status_code == 201
+    listener.ping()  # the first names only "one"
+    await until(lambda: listener.vouched >= feed.hub.seen, 3)
+
+
+async def test_a_listener_that_hears_no_ping_reconnects(api, monkeypatch):
+    monkeypatch.setattr(listener_module, "PING_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 0.2)
+    feed = api.app.state.feed
+    listener = feed.listener
+    await until(lambda: feed.hub.listening)
+    channel = listener.channel
+    with listener._connection.cursor() as cursor:
+        cursor.execute("UNLISTEN *")  # the connection stays up and hears nothing: a silent network
+    listener.ping()
+    await until(lambda: listener.channel not in (None, channel) and feed.hub.listening, 5)

@@ -31,6 +31,7 @@ async def open_feed(settings: Settings, database: Database, tokens: TokenRegistr
     hub.on_gap = listener.request_catch_up
     hub.on_unvouched = listener.ping
     database.on_commit.append(hub.apply)
+    database.on_doubt.append(listener.request_catch_up)  # a write that may have committed: read the table
     # This worker's writes need not wake its own listener while nothing here waits for them.
     database.quiet_channel = lambda: listener.channel if hub.idle() else None
     listener.start()
@@ -38,5 +39,6 @@ async def open_feed(settings: Settings, database: Database, tokens: TokenRegistr
         yield Feed(cache, hub, listener)
     finally:
         database.on_commit.remove(hub.apply)
+        database.on_doubt.remove(listener.request_catch_up)
         database.quiet_channel = _nobody
         await listener.stop()

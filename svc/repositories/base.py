@@ -22,10 +22,12 @@ class Prepared:
     """A hot statement, parsed and planned by PostgreSQL once per connection (PREPARE) and then
     run by name (EXECUTE). Written like any other, with %(name)s parameters.
 
-    Its first use on a connection sends the PREPARE in a round trip of its own, outside any
-    unit of work's transaction, and learns the parameter types PostgreSQL inferred: EXECUTE
-    casts each value to its type. A prepared statement outlives a rolled-back transaction,
-    and a new connection starts with none (the pool's connections remember theirs).
+    Its first use on a connection looks for it there and, when it is missing, sends the
+    PREPARE, in round trips of their own (inside the unit of work's transaction when one is
+    open: a prepared statement outlives its rollback), and learns the parameter types
+    PostgreSQL inferred: EXECUTE casts each value to its type. A new connection starts with
+    none (the pool's connections remember theirs). After a migration that changes the tables
+    it reads, restart the service: its plans were made for the old ones.
     """
 
     _named: set[str] = set()  # a name prepares one statement only, in every connection
@@ -45,17 +47,21 @@ class Prepared:
         self.sql = sql
         self._execute: str | None = None  # EXECUTE with each parameter cast, once the types are known
 
-    def bind(self, connection, cursor) -> str:
+    def bind(self, connection) -> str:
         """The EXECUTE statement for `connection`, preparing it there first if need be; the
         plain statement on a connection that keeps no record of what it prepared."""
         prepared = getattr(connection, "prepared", None)
         if prepared is None:
             return self.sql
         if self.name not in prepared:
-            cursor.execute(f"PREPARE {self.name} AS {self.text};"  # our own SQL: no parameters spliced
-                           " SELECT parameter_types::text[] AS types FROM pg_prepared_statements"
-                           f" WHERE name = '{self.name}'")
-            types = cursor.fetchone()[0]
+            types = f"SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{self.name}'"
+            with connection.cursor(cursor_factory=TupleCursor) as cursor:
+                cursor.execute(types)  # it may be there from a round trip that failed after the PREPARE
+                row = cursor.fetchone()
+                if row is None:
+                    cursor.execute(f"PREPARE {self.name} AS {self.text}; {types}")  # our SQL: nothing spliced
+                    row = cursor.fetchone()
+            types = row[0]
             prepared.add(self.name)
             self._execute = f"EXECUTE {self.name}(" + ", ".join(
                 f"%({name})s::{type}" for name, type in zip(self.names, types)) + ")"
@@ -78,7 +84,7 @@ class Session:
         if self.before_statement is not None:
             self.before_statement()
         if isinstance(sql, Prepared):
-            sql = sql.bind(self.connection, cursor)
+            sql = sql.bind(self.connection)
         if self.opening or closing:
             sql = self.opening + cursor.mogrify(sql, params) + closing.encode()
             params, self.opening = None, b""

@@ -75,3 +75,17 @@ def test_a_connection_that_keeps_no_record_runs_the_plain_statement(things):
 def test_two_statements_cannot_share_a_name():
     with pytest.raises(ValueError, match="things_insert"):
         Prepared("things_insert", "SELECT 1")
+
+
+def test_a_statement_prepared_in_a_round_trip_that_then_failed_is_found_not_prepared_again(database_url):
+    connection = connect(make_settings(database_url))
+    connection.autocommit = True
+    try:
+        things = Things(connection)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE things (id int PRIMARY KEY, name text UNIQUE)")
+        things._fetch_one(INSERT, {"id": 1, "name": "a"})
+        connection.prepared.clear()  # as when the PREPARE's round trip raised after PostgreSQL ran it
+        assert things._fetch_one(INSERT, {"id": 2, "name": "b"}) == {"id": 2, "name": "b"}
+    finally:
+        connection.close()

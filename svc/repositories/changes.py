@@ -45,6 +45,11 @@ class ChangeRepository(Repository):
         """Keep a change of this unit of work, to be written by `flush` under the next seq."""
         self._pending.append((application_id, configuration_id, change, version, changed_at))
 
+    def prepare(self) -> None:
+        """Have the flush's statement ready on this connection (flush then sends only its EXECUTE)."""
+        if self._pending:
+            FLUSH_KEPT.bind(self._connection)
+
     @property
     def unflushed(self) -> bool:
         """Whether changes were recorded since the last flush."""
@@ -87,9 +92,9 @@ class ChangeRepository(Repository):
             {"after": after, "upto": upto, "application_id": application_id, "limit": limit, "only": only},
         )
 
-    def ping(self, channel: str, seq: int) -> None:
-        """Notify one listener, naming `seq` (a change already committed)."""
-        self._fetch_one("SELECT pg_notify(%s, %s)::text AS sent", (channel, str(seq)))
+    def ping(self, channel: str, payload: str) -> None:
+        """Notify one listener (its ping: feed/listener.py)."""
+        self._fetch_one("SELECT pg_notify(%s, %s)::text AS sent", (channel, payload))
 
     def head(self) -> int:
         """The seq of the newest committed change (0 before the first)."""
