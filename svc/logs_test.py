@@ -111,4 +111,5 @@ def test_records_are_formatted_when_written_out_in_the_order_they_came():
     handler.emit(record(message="second"))
     assert formatted == []  # the caller only queued them
     handler.write_out()
-    assert formatted == ["first", "second"] and stream.getvalue().index("first") < stream.getvalue().index("second")
+    written = stream.getvalue()
+    assert formatted == ["first", "second"] and written.index("first") < written.index("second")

@@ -150,11 +150,11 @@ async def list_changes(request: Request, db: Db, feed: ChangeFeed, caller: Calle
 async def stream_changes(request: Request, db: Db, feed: ChangeFeed, caller: Caller, after: Seq = 0,
                          application_id: Id | None = None):
     """`text/event-stream`: each change as `id: <seq>`, `event: change`, `data: <the item>`.
-    `Last-Event-ID` resumes after that seq (it wins over `after`). A comment every 15 s keeps
-    proxies from closing the stream. An `after` above the newest seq sends one `event: reset`
-    with `{"last_seq": M}` and ends the stream: start over; so does a stream open when this
-    worker finds the database restored. The stream ends within a second of its token's
-    revocation or expiry.
+    `Last-Event-ID` resumes after that seq (it wins over `after`). A comment after 15 s without
+    events (within a few seconds more) keeps proxies from closing the stream. An `after` above
+    the newest seq sends one `event: reset` with `{"last_seq": M}` and ends the stream: start
+    over; so does a stream open when this worker finds the database restored. The stream ends
+    within a second of its token's revocation or expiry.
     """
     resume = request.headers.get("last-event-id", "")
     start = int(resume) if resume.isascii() and resume.isdigit() and len(resume) < 19 else after
@@ -194,9 +194,15 @@ async def _events(db: Database, feed: Feed, caller: Principal, tokens: TokenRegi
         quiet_since = loop.time()
         while True:
             try:
-                quiet_for = max(0.0, HEARTBEAT_SECONDS - (loop.time() - quiet_since))
-                batch = await asyncio.wait_for(queue.get(), min(feed.hub.recheck_seconds(RECHECK_SECONDS), quiet_for,
-                                                                tokens.usable_for(caller)))
+                # While the listener is up and the token does not expire, no timer per stream: the
+                # hub's heartbeat wakes every stream now and then (a timer each, re-armed on every
+                # wake, cost ten thousand streams more than the rest of a fan-out).
+                limit = min(feed.hub.recheck_seconds(RECHECK_SECONDS), tokens.usable_for(caller))
+                if limit == float("inf"):
+                    batch = await queue.get()
+                else:
+                    quiet_for = max(0.0, HEARTBEAT_SECONDS - (loop.time() - quiet_since))
+                    batch = await asyncio.wait_for(queue.get(), min(limit, quiet_for))
             except TimeoutError:
                 batch = []
                 if not feed.hub.listening:  # nothing arrives by the queue then: read the table

@@ -193,3 +193,18 @@ def test_a_page_or_event_is_encoded_once_for_every_waiter_that_receives_it_and_t
     again = {**item, "changed_at": datetime(2026, 11, 28, tzinfo=timezone.utc), "changed_by": "other"}
     assert json.loads(encoded.page([again], 7))["changes"][0]["changed_by"] == "other"
     assert '"changed_by":"other"' in encoded.event(again)
+
+
+def test_a_quiet_stream_gets_keep_alives_while_the_listener_is_up(settings, monkeypatch):
+    """No timer per stream then: the listener's heartbeat wakes the streams, each sends its comment."""
+    from api import changes as changes_module
+    from feed import listener as listener_module
+    monkeypatch.setattr(changes_module, "HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr(listener_module, "HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 0.1)
+    with live_app(settings) as (base, _):
+        with httpx.Client(base_url=base, timeout=10) as client:
+            with client.stream("GET", f"{CHANGES}/stream") as stream:
+                for line in stream.iter_lines():
+                    if line == ": keep-alive":
+                        break

@@ -101,7 +101,8 @@ def ratios(results: dict, etcd: dict) -> dict:
     if not etcd or "2" not in results:
         return {}
     service = results["2"]
-    return {"PUT vs etcd put": service["PUT /api/v1/configurations/{id}"]["rps_median"] / etcd[SCENARIOS[0]]["rps_median"],
+    return {"PUT vs etcd put":
+            service["PUT /api/v1/configurations/{id}"]["rps_median"] / etcd[SCENARIOS[0]]["rps_median"],
             "cached GET vs etcd range": service["GET /api/v1/configurations/{id}"]["rps_median"]
             / etcd[SCENARIOS[1]]["rps_median"]}
 

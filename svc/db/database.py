@@ -62,10 +62,15 @@ class Database:
         done = self.handoff.loop.create_future()
         self._writing.add(done)
         try:
-            result, changes = await self._run(use_case, False, actor, lambda outcome: self._tell(outcome, done))
+            result, changes = await self._run(use_case, False, actor, lambda outcome: self._tell_soon(outcome, done))
             return Written(result, changes)
         finally:
             self._tell_nothing(done)
+
+    def _tell_soon(self, outcome: asyncio.Future, done: asyncio.Future) -> None:
+        # Queued behind the wake-up of the caller's shield, ahead of the caller itself: on_commit
+        # runs before the caller resumes, and the caller's answer goes out before those it wakes.
+        self.handoff.loop.call_soon(self._tell, outcome, done)
 
     def _tell(self, outcome: asyncio.Future, done: asyncio.Future) -> None:
         """As a write's outcome arrives, before its caller resumes, and even when the caller was

@@ -20,6 +20,7 @@ STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it r
 # A change applied here that the listener has not vouched for within this long, while someone
 # waits, asks for a ping: a write that woke this worker's listener is vouched for sooner.
 PING_AFTER_SECONDS = 0.05
+HEARTBEAT_SECONDS = 5.0  # how often the listener wakes every stream (each sends a keep-alive when quiet long enough)
 
 Predicate = Callable[[dict], bool]
 # What a waiter or stream waits for: one resource (a cache key), or every change (None). A
@@ -172,6 +173,11 @@ class ChangeHub:
         streams.discard(queue)
         if not streams:
             del self._streams[topic]
+
+    def heartbeat(self) -> None:
+        """Wake every stream with an empty batch: each may send its keep-alive."""
+        for queue in list(self._topics):
+            self._put(queue, [])
 
     def recheck_seconds(self, seconds: float) -> float:
         """How long a held request may wait before it looks at the table itself: forever while the

@@ -13,8 +13,9 @@ Each listener has a channel of its own (repositories.listeners): a write wakes t
 workers' listeners, and its own only while this worker holds requests or streams that wait (a
 worker alone pays for no notification). A held request that needs the token map vouched for
 changes no notification named asks for a ping: a notification of its own, which arrives after
-every one committed before it. Token changes come on a channel of their own; each one, and each reconnect, reloads the
-map of usable tokens. While disconnected, neither the cache nor the map is trusted.
+every one committed before it (a ping not heard in time means a silent connection: it is
+opened again). Token changes come on a channel of their own; each one, and each reconnect,
+reloads the map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
 import asyncio
 import logging
@@ -25,7 +26,7 @@ from config import Settings
 from db.database import Database
 from db.pool import connect
 from errors import Unavailable
-from feed.hub import PING_AFTER_SECONDS, ChangeHub, identity
+from feed.hub import HEARTBEAT_SECONDS, PING_AFTER_SECONDS, ChangeHub, identity
 from auth.registry import TokenRegistry
 from repositories.listeners import ListenerRepository
 from repositories.tokens import CHANNEL as TOKENS_CHANNEL
@@ -64,7 +65,9 @@ class ChangeListener:
         self._pinging = False
         self._ping_again = False  # asked for while one was in flight: it names less than what is applied now
         self._ping_sent_at: float | None = None  # a ping committed and not heard yet
+        self._pings_heard = 0
         self._read_at = 0.0  # when the table was last read
+        self._beat_at = 0.0  # when the hub's streams were last woken for their keep-alives
         self._fd = -1
         self._task: asyncio.Task | None = None
 
@@ -92,18 +95,16 @@ class ChangeListener:
             self._ping_again = True
             return
         self._pinging, self._ping_again = True, False
-        loop = asyncio.get_running_loop()
-        if self._ping_sent_at is None:
-            self._ping_sent_at = loop.time()  # cleared by the first ping heard
         payload = f"{PING} {self._hub.restarts} {self._hub.seen}"
-        loop.create_task(self._ping(self.channel, payload))
+        asyncio.get_running_loop().create_task(self._ping(self.channel, payload))
 
     async def _ping(self, channel: str, payload: str) -> None:
-        loop = asyncio.get_running_loop()
+        loop, heard = asyncio.get_running_loop(), self._pings_heard
         try:
             await self._database.read(lambda uow: uow.changes.ping(channel, payload))
+            if self._pings_heard == heard and self._ping_sent_at is None:
+                self._ping_sent_at = loop.time()  # committed, not heard yet: the clock runs
         except Unavailable:
-            self._ping_sent_at = None  # not sent: nothing to hear
             self._ping_again = True  # it is asked for again below, a moment later
         finally:
             self._pinging = False
@@ -144,13 +145,17 @@ class ChangeListener:
                 loop = asyncio.get_running_loop()
                 while True:
                     try:  # the periodic read is due by the clock, however many wake-ups come between
-                        await asyncio.wait_for(self._wake.wait(), max(0.0, self._read_at + CATCH_UP_SECONDS - loop.time()))
+                        await asyncio.wait_for(self._wake.wait(),
+                                               max(0.0, self._read_at + CATCH_UP_SECONDS - loop.time()))
                     except TimeoutError:
                         pass
                     self._wake.clear()
                     if self._lost or self._ping_sent_at is not None and \
                             loop.time() - self._ping_sent_at > PING_TIMEOUT_SECONDS:
                         raise ConnectionLost()
+                    if loop.time() - self._beat_at >= HEARTBEAT_SECONDS:
+                        self._beat_at = loop.time()
+                        self._hub.heartbeat()
                     if loop.time() - self._read_at >= CATCH_UP_SECONDS:
                         self._due = True
                         await self._register()  # a restored or emptied registry heals within a period
@@ -195,10 +200,11 @@ class ChangeListener:
                 if notify.channel == TOKENS_CHANNEL:
                     self._token_notices += 1
                 elif notify.payload.startswith(PING):
+                    self._pings_heard += 1
                     self._ping_sent_at = None
-                    _, restarts, seq = notify.payload.split()
-                    if int(restarts) == self._hub.restarts:
-                        self._heard = max(self._heard, int(seq))
+                    parts = notify.payload.split()
+                    if len(parts) == 3 and parts[1] == str(self._hub.restarts) and parts[2].isdigit():
+                        self._heard = max(self._heard, int(parts[2]))
                         if not self._token_notices:
                             self._vouch(self._heard)
                 elif notify.payload.isdigit():

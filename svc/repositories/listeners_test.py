@@ -7,7 +7,8 @@ def test_a_session_registers_a_channel_of_its_own_and_ended_sessions_are_removed
     first = connect(make_settings(database_url))
     first.autocommit = True
     channel, pid = ListenerRepository(first).register()
-    assert pid == first.get_backend_pid() and channel.startswith(CHANNEL_PREFIX) and channel in ListenerRepository(connection).channels()
+    assert pid == first.get_backend_pid() and channel.startswith(CHANNEL_PREFIX)
+    assert channel in ListenerRepository(connection).channels()
     first.close()  # its row stays until the next one registers
     second = connect(make_settings(database_url))
     second.autocommit = True
