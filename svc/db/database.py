@@ -47,8 +47,9 @@ class Database:
     on_commit: list[Callable[[list[dict]], None]] = field(default_factory=list)
     # Called on the event loop when a write's outcome is unknown (it may have committed).
     on_doubt: list[Callable[[], None]] = field(default_factory=list)
-    # The channel of a listener this worker's writes need not wake (feed/runtime.py), or None.
-    quiet_channel: Callable[[], str | None] = lambda: None
+    # The channel of a listener that a write of these (application_id, configuration_id) need not
+    # wake (feed/runtime.py), or None; asked on the executor thread, as the write commits.
+    quiet_channel: Callable[[list[tuple[str, str | None]]], str | None] = lambda touched: None
     _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their on_commit ran
 
     async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
@@ -107,7 +108,7 @@ class Database:
         result = loop.create_future()
         # Every pooled connection may be stale after a database restart; one more attempt opens a fresh one.
         attempts = self.pool.maxconn + 1
-        quiet = None if read_only else self.quiet_channel()
+        quiet = None if read_only else self.quiet_channel
         job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
                                    (self.pool, self.watchdog, use_case, read_only, attempts, actor, quiet))
         if settle is not None:

@@ -135,10 +135,10 @@ class UnitOfWork:
 
 def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool,
                         attempts: int, actor: str | None = None,
-                        quiet_channel: str | None = None) -> tuple[T, list[dict]]:
+                        quiet_channel: Callable[[list], str | None] | None = None) -> tuple[T, list[dict]]:
     """Run a use case in a unit of work of its own and commit it unless it raised (or reads only);
-    return its result and the changes it recorded (committed now). `quiet_channel` names a
-    listener its changes need not wake (the writing worker's own).
+    return its result and the changes it recorded (committed now). `quiet_channel`, given the
+    (application_id, configuration_id) its changes touch, names a listener they need not wake.
 
     Runs it again when nothing of the attempt can have been committed: on a pooled
     connection found dead (a database restart leaves every one so), up to `attempts`
@@ -151,7 +151,7 @@ def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], rea
             with UnitOfWork(pool, watchdog, read_only) as uow:
                 if actor is not None and not read_only:
                     uow.act_as(actor)  # inside the block: a dead connection fails here and is handled
-                uow.changes.quiet_channel = quiet_channel
+                uow.changes.quiet = quiet_channel
                 result = use_case(uow)
                 if not read_only:
                     uow.commit()

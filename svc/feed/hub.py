@@ -95,6 +95,18 @@ class ChangeHub:
         if self.vouched < seq and not self.idle():
             self.on_unvouched()  # a write that woke nobody here, and now someone waits
 
+    def waits_for(self, touched: list[tuple[str, str | None]]) -> bool:
+        """Whether a request or stream here waits for a change of these (application_id,
+        configuration_id): every change, or one of their own. Asked from the executor thread
+        (plain look-ups; a waiter that comes a moment later is covered by a ping)."""
+        if None in self._waiters or None in self._streams:
+            return True
+        for application_id, configuration_id in touched:
+            for topic in (("application", application_id), ("configuration", configuration_id)):
+                if topic in self._waiters or topic in self._streams:
+                    return True
+        return False
+
     def idle(self) -> bool:
         """Whether no request or stream waits for a change."""
         return not self._waiters and not self._topics

@@ -204,3 +204,18 @@ async def test_a_change_the_listener_does_not_vouch_for_soon_asks_for_a_ping_whi
     assert pings == [4] and not again.done()
     hub.vouch(4)
     assert await again is True
+
+
+async def test_what_a_write_touches_is_waited_for_only_by_its_own_topics_or_every_change(hub):
+    assert not hub.waits_for([("A", "C")])
+    other = asyncio.ensure_future(hub.wait(0, EVERY, 5, ("application", "B")))
+    await asyncio.sleep(0)
+    assert not hub.waits_for([("A", "C")]) and hub.waits_for([("B", None)])
+    config = hub.subscribe(("configuration", "C"))
+    assert hub.waits_for([("A", "C")]) and not hub.waits_for([("A", "D")])
+    hub.unsubscribe(config)
+    everything = hub.subscribe()
+    assert hub.waits_for([("A", "D")])
+    hub.unsubscribe(everything)
+    other.cancel()
+    await asyncio.gather(other, return_exceptions=True)

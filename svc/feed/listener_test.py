@@ -224,7 +224,7 @@ async def test_a_worker_never_reads_back_its_own_write_but_reads_another_workers
 async def test_a_held_request_after_quiet_writes_is_vouched_for_by_a_ping_at_once(api):
     feed = api.app.state.feed
     await until(lambda: feed.hub.listening)
-    assert feed.hub.idle() and api.app.state.database.quiet_channel() == feed.listener.channel
+    assert feed.hub.idle() and api.app.state.database.quiet_channel([("A", None)]) == feed.listener.channel
     assert (await api.post(APPS, json={"name": "quiet"})).status_code == 201  # nobody waits: nobody woken
     await asyncio.sleep(0.2)
     assert feed.listener.vouched < feed.hub.seen

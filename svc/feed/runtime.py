@@ -18,7 +18,7 @@ class Feed:
     listener: ChangeListener
 
 
-def _nobody() -> None:
+def _nobody(touched) -> None:
     return None
 
 
@@ -32,8 +32,8 @@ async def open_feed(settings: Settings, database: Database, tokens: TokenRegistr
     hub.on_unvouched = listener.ping
     database.on_commit.append(hub.apply)
     database.on_doubt.append(listener.request_catch_up)  # a write that may have committed: read the table
-    # This worker's writes need not wake its own listener while nothing here waits for them.
-    database.quiet_channel = lambda: listener.channel if hub.idle() else None
+    # This worker's writes need not wake its own listener while nothing here waits for what they touch.
+    database.quiet_channel = lambda touched: None if hub.waits_for(touched) else listener.channel
     listener.start()
     try:
         yield Feed(cache, hub, listener)

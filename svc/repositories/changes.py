@@ -1,4 +1,6 @@
 """SQL for the change feed: record a change under the next seq, read changes after a seq."""
+from typing import Callable
+
 from repositories.base import Prepared, Repository
 
 # NOTIFY carries the seq only (payloads are capped at 8,000 bytes): the table is the truth.
@@ -36,7 +38,8 @@ class ChangeRepository(Repository):
 
     def __init__(self, connection, before_statement=None):
         super().__init__(connection, before_statement)
-        self.quiet_channel: str | None = None  # a listener this unit of work's changes need not wake
+        # Given what the changes touch, the channel of a listener they need not wake (or None).
+        self.quiet: Callable[[list[tuple[str, str | None]]], str | None] | None = None
         self._pending: list[tuple] = []
         self.recorded: list[dict] = []  # this unit of work's written changes, in seq order
 
@@ -70,7 +73,7 @@ class ChangeRepository(Repository):
         params = {"count": len(pending), "application_ids": [item[0] for item in pending],
                   "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
                   "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
-                  "quiet": self.quiet_channel}
+                  "quiet": self.quiet([(item[0], item[1]) for item in pending]) if self.quiet else None}
         if commit:
             rows = self._fetch_all(FLUSH_KEPT, params, closing=COMMIT_THEN_READ_KEPT)
         else:
