@@ -200,7 +200,7 @@ def test_a_quiet_stream_gets_keep_alives_while_the_listener_is_up(settings, monk
     from api import changes as changes_module
     from feed import listener as listener_module
     monkeypatch.setattr(changes_module, "HEARTBEAT_SECONDS", 0.3)
-    monkeypatch.setattr(listener_module, "HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setattr(listener_module, "STREAM_WAKE_SECONDS", 0.1)
     monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 0.1)
     with live_app(settings) as (base, _):
         with httpx.Client(base_url=base, timeout=10) as client:

@@ -20,7 +20,7 @@ STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it r
 # A change applied here that the listener has not vouched for within this long, while someone
 # waits, asks for a ping: a write that woke this worker's listener is vouched for sooner.
 PING_AFTER_SECONDS = 0.05
-HEARTBEAT_SECONDS = 5.0  # how often the listener wakes every stream (each sends a keep-alive when quiet long enough)
+STREAM_WAKE_SECONDS = 5.0  # how often the listener wakes every stream (each sends its keep-alive if quiet)
 
 Predicate = Callable[[dict], bool]
 # What a waiter or stream waits for: one resource (a cache key), or every change (None). A

@@ -26,7 +26,7 @@ from config import Settings
 from db.database import Database
 from db.pool import connect
 from errors import Unavailable
-from feed.hub import HEARTBEAT_SECONDS, PING_AFTER_SECONDS, ChangeHub, identity
+from feed.hub import PING_AFTER_SECONDS, STREAM_WAKE_SECONDS, ChangeHub, identity
 from auth.registry import TokenRegistry
 from repositories.listeners import ListenerRepository
 from repositories.tokens import CHANNEL as TOKENS_CHANNEL
@@ -153,7 +153,7 @@ class ChangeListener:
                     if self._lost or self._ping_sent_at is not None and \
                             loop.time() - self._ping_sent_at > PING_TIMEOUT_SECONDS:
                         raise ConnectionLost()
-                    if loop.time() - self._beat_at >= HEARTBEAT_SECONDS:
+                    if loop.time() - self._beat_at >= STREAM_WAKE_SECONDS:
                         self._beat_at = loop.time()
                         self._hub.heartbeat()
                     if loop.time() - self._read_at >= CATCH_UP_SECONDS:
