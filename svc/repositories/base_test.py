@@ -44,27 +44,32 @@ def test_parameters_are_never_spliced_into_sql(things):
     assert things._fetch_one("SELECT name FROM things WHERE id = %s", (1,)) == {"name": hostile}
 
 
-def test_a_prepared_statement_is_prepared_once_per_connection_and_outlives_a_rollback(database_url):
+@pytest.fixture
+def prepared_things(database_url):
+    """Things on a connection of the pool's kind, which remembers what it prepared (autocommit)."""
     connection = connect(make_settings(database_url))
     connection.autocommit = True
-    try:
-        things = Things(connection)
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE things (id int PRIMARY KEY, name text UNIQUE)")
-            cursor.execute("BEGIN")
-        assert things._fetch_one(INSERT, {"id": 1, "name": "a"}) == {"id": 1, "name": "a"}
-        with connection.cursor() as cursor:
-            cursor.execute("ROLLBACK")
-        assert connection.prepared == {"things_insert"}
-        assert things._fetch_one(INSERT, {"id": 1, "name": None}) == {"id": 1, "name": None}  # a NULL, typed
-        things._fetch_one(INSERT, {"id": 2, "name": "b"})
-        with pytest.raises(Conflict, match="name taken"):  # constraint errors still translate
-            things._fetch_one(INSERT, {"id": 3, "name": "b"})
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) AS n FROM pg_prepared_statements")
-            assert cursor.fetchone()["n"] == 1
-    finally:
-        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE things (id int PRIMARY KEY, name text UNIQUE)")
+    yield Things(connection), connection
+    connection.close()
+
+
+def test_a_prepared_statement_is_prepared_once_per_connection_and_outlives_a_rollback(prepared_things):
+    things, connection = prepared_things
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+    assert things._fetch_one(INSERT, {"id": 1, "name": "a"}) == {"id": 1, "name": "a"}
+    with connection.cursor() as cursor:
+        cursor.execute("ROLLBACK")
+    assert connection.prepared == {"things_insert"}
+    assert things._fetch_one(INSERT, {"id": 1, "name": None}) == {"id": 1, "name": None}  # a NULL, typed
+    things._fetch_one(INSERT, {"id": 2, "name": "b"})
+    with pytest.raises(Conflict, match="name taken"):  # constraint errors still translate
+        things._fetch_one(INSERT, {"id": 3, "name": "b"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) AS n FROM pg_prepared_statements")
+        assert cursor.fetchone()["n"] == 1
 
 
 def test_a_connection_that_keeps_no_record_runs_the_plain_statement(things):
@@ -77,15 +82,8 @@ def test_two_statements_cannot_share_a_name():
         Prepared("things_insert", "SELECT 1")
 
 
-def test_a_statement_prepared_in_a_round_trip_that_then_failed_is_found_not_prepared_again(database_url):
-    connection = connect(make_settings(database_url))
-    connection.autocommit = True
-    try:
-        things = Things(connection)
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE things (id int PRIMARY KEY, name text UNIQUE)")
-        things._fetch_one(INSERT, {"id": 1, "name": "a"})
-        connection.prepared.clear()  # as when the PREPARE's round trip raised after PostgreSQL ran it
-        assert things._fetch_one(INSERT, {"id": 2, "name": "b"}) == {"id": 2, "name": "b"}
-    finally:
-        connection.close()
+def test_a_statement_prepared_in_a_round_trip_that_then_failed_is_found_not_prepared_again(prepared_things):
+    things, connection = prepared_things
+    things._fetch_one(INSERT, {"id": 1, "name": "a"})
+    connection.prepared.clear()  # as when the PREPARE's round trip raised after PostgreSQL ran it
+    assert things._fetch_one(INSERT, {"id": 2, "name": "b"}) == {"id": 2, "name": "b"}
