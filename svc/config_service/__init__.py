@@ -1,0 +1,1 @@
+"""The Config Service: applications and their configurations, kept in PostgreSQL."""

@@ -1,0 +1,73 @@
+"""Authentication before anything else: every /api/v1 request names a usable bearer token with
+the scope its method needs (401 / 403 problem+json otherwise); the principal goes in the scope."""
+from config_service.api.dependencies import runtime_in
+from config_service.domain.access import ANONYMOUS, Principal
+from config_service.auth.registry import principal_of
+from config_service.domain.errors import ServiceError
+from config_service.services import tokens
+
+PROTECTED = "/api/v1"
+ADMIN_ONLY = "/api/v1/tokens"
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+MAX_SECRET_LENGTH = 200  # a real one is 47 characters; anything longer is not hashed
+
+
+def required_scope(method: str, path: str) -> str:
+    if path == ADMIN_ONLY or path.startswith(ADMIN_ONLY + "/"):
+        return "admin"
+    return "read" if method in ("GET", "HEAD") else "write"
+
+
+def bearer(headers) -> bytes | None:
+    """The token of `Authorization: Bearer <token>`, as sent (bytes: no decoding on the hot path)."""
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, token = value.partition(b" ")
+            if scheme.lower() != b"bearer":
+                return None
+            return token.strip() or None
+    return None
+
+
+class Authenticate:
+    """Pure ASGI middleware; `problem` builds the refusals and `failure` answers a service error
+    met while looking a token up (both the api layer's problem+json)."""
+
+    def __init__(self, app, problem, failure, enabled: bool = True):
+        self.app, self._problem, self._failure, self._enabled = app, problem, failure, enabled
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == PROTECTED or path.startswith(PROTECTED + "/")):
+            return await self.app(scope, receive, send)
+        state = scope.setdefault("state", {})
+        if not self._enabled:
+            state["principal"] = ANONYMOUS
+            return await self.app(scope, receive, send)
+        runtime = runtime_in(scope)
+        registry, secret, principal = runtime.tokens, bearer(scope["headers"]), None
+        if secret is not None and len(secret) <= MAX_SECRET_LENGTH:
+            digest, principal = registry.known(secret)
+            if not registry.vouches(principal):
+                try:
+                    principal = await self._looked_up(runtime.database, digest)
+                except ServiceError as error:  # the database could not vouch for the token: 503, not 500
+                    response = self._failure(error, state.get("request_id"))
+                    return await response(scope, receive, send)
+        if principal is None:
+            return await self._refuse(scope, receive, send, 401, "a valid bearer token is required", CHALLENGE)
+        needed = required_scope(scope["method"], path)
+        if not principal.has(needed) or (needed == "admin" and principal.limited):
+            return await self._refuse(scope, receive, send, 403, f"this token lacks the {needed} scope")
+        state["principal"] = principal
+        registry.used.add(principal.token_id)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _looked_up(database, digest: str) -> Principal | None:
+        row = await database.read(lambda uow: tokens.token_by_hash(uow, digest))
+        return principal_of(row) if row else None
+
+    async def _refuse(self, scope, receive, send, status: int, detail: str, headers: dict | None = None):
+        response = self._problem(status, detail, headers=headers, request_id=scope["state"].get("request_id"))
+        await response(scope, receive, send)

@@ -1,0 +1,70 @@
+"""What a route may ask for: the worker's Runtime and its parts, the caller and their Access.
+
+The only reader of `app.state` and `request.state`. Routes take the typed dependencies below;
+the two hot GETs (one application, one configuration) and the middleware call `runtime_of`
+and `caller_of` directly instead, because each FastAPI dependency costs every request a
+measurable share of its time.
+"""
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.types import Scope
+
+from config_service.db.database import Database
+from config_service.domain.access import Access, Principal, access_of
+from config_service.feed.worker import WorkerFeed
+from config_service.runtime import Runtime
+from config_service.settings import Settings
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The fast accessor: the worker's Runtime, set by the lifespan in main.py."""
+    return request.app.state.runtime
+
+
+def runtime_in(scope: Scope) -> Runtime:
+    """The same, for ASGI middleware that holds a scope rather than a Request."""
+    return scope["app"].state.runtime
+
+
+def caller_of(request: Request) -> Principal:
+    """Who is calling: set by api.authentication.Authenticate for every /api/v1 request."""
+    return request.state.principal
+
+
+# async: a plain `def` dependency would cost every request a hop to FastAPI's threadpool.
+async def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.runtime.database
+
+
+async def get_feed(request: Request) -> WorkerFeed:
+    return request.app.state.runtime.feed
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
+
+
+async def get_caller(request: Request) -> Principal:
+    return request.state.principal
+
+
+async def get_access(request: Request) -> Access:
+    return access_of(request.state.principal)
+
+
+CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]
+Db = Annotated[Database, Depends(get_database)]
+ChangeFeed = Annotated[WorkerFeed, Depends(get_feed)]
+CurrentSettings = Annotated[Settings, Depends(get_settings)]
+Caller = Annotated[Principal, Depends(get_caller)]
+CallerAccess = Annotated[Access, Depends(get_access)]
+
+
+def request_id_of(request: Request) -> str | None:
+    """The request's id, set by api.observability.RequestContext (None before it ran)."""
+    return getattr(request.state, "request_id", None)

@@ -1,0 +1,24 @@
+"""Probes: liveness (/health) and readiness (/ready)."""
+from fastapi import APIRouter, Request
+
+from config_service.api.dependencies import Db
+from config_service.services.readiness import check_ready
+from config_service.api.dependencies import runtime_of
+
+router = APIRouter(tags=["probes"])
+
+
+@router.get("/health", summary="The process is alive")
+async def health() -> dict:
+    """Liveness: 200 while the process runs; it does not touch the database."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", summary="The database answers and its migrations are current")
+async def ready(request: Request, db: Db) -> dict:
+    """Readiness: 200 when the database answers and every migration of this code is applied
+    unchanged; 503 problem+json (with `Retry-After`) otherwise.
+    """
+    expected = runtime_of(request).expected_migrations
+    await db.read(lambda uow: check_ready(uow, expected))
+    return {"status": "ready"}

@@ -1,0 +1,308 @@
+"""Request and response bodies, and the checks that run before the database."""
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+                      RootModel, StringConstraints, WithJsonSchema)
+from pydantic_extra_types.ulid import ULID
+
+from config_service.domain.json_rules import no_nul, not_blank, storable_json
+
+ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+
+
+def _id_string(value: Any) -> str:
+    # Ids are strings only: python-ulid would also read an integer (-1 overflows, 0 is an id).
+    if not isinstance(value, str):
+        raise ValueError("must be a string: a 26-character ULID")
+    # Crockford base32 is case-insensitive; python-ulid only reads upper case.
+    return value.upper()
+
+
+# A ULID in, its 26-character string out (pydantic-extra-types does not serialize it).
+Id = Annotated[
+    ULID,
+    BeforeValidator(_id_string),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": ULID_PATTERN, "examples": ["01JB8Z6Q3M5T2V7X9Y1ZAB4CDE"]}),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(not_blank),
+                 AfterValidator(no_nul)]
+Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValidator(no_nul)]
+Config = Annotated[dict[str, Any], AfterValidator(storable_json)]
+# Page size of every list: 1-1000, 100 by default.
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+class RequestBody(BaseModel):
+    """Unknown fields are refused, so a typo is caught instead of silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationCreate(RequestBody):
+    name: Name
+    comments: Comments = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "billing", "comments": "owned by team X"}]})
+
+
+class ApplicationUpdate(ApplicationCreate):
+    """A full replacement: a missing `comments` clears it."""
+
+
+class ConfigurationCreate(RequestBody):
+    application_id: Id
+    name: Name
+    comments: Comments = None
+    config: Config
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE", "name": "database", "comments": None,
+        "config": {"host": "db.internal", "port": 5432, "tls": True}}]})
+
+
+class ConfigurationUpdate(RequestBody):
+    """A full replacement of name, comments and config; `application_id`, if sent, must not change."""
+
+    application_id: Id | None = None
+    name: Name
+    comments: Comments = None
+    config: Config
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "database", "comments": "moved", "config": {"host": "db2.internal", "port": 5432}}]})
+
+
+class ApplicationSummary(BaseModel):
+    id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationOut(ApplicationSummary):
+    configuration_ids: list[str]
+
+
+class ApplicationList(RootModel[list[ApplicationSummary]]):
+    pass
+
+
+class ConfigurationOut(BaseModel):
+    id: str = Field(pattern=ULID_PATTERN)
+    application_id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConfigurationList(RootModel[list[ConfigurationOut]]):
+    pass
+
+
+class RevisionOut(BaseModel):
+    """One state of a configuration, as a change left it."""
+
+    configuration_id: str = Field(pattern=ULID_PATTERN)
+    version: int
+    change: Literal["create", "update", "delete", "restore"]
+    application_id: str = Field(pattern=ULID_PATTERN)
+    name: str
+    comments: str | None
+    config: dict[str, Any]
+    changed_at: datetime
+    changed_by: str
+
+
+class RevisionList(RootModel[list[RevisionOut]]):
+    pass
+
+
+class ChangeOut(BaseModel):
+    """One committed change: what it named, and the version it made (a delete's is the last + 1)."""
+
+    seq: int
+    application_id: str = Field(pattern=ULID_PATTERN)
+    configuration_id: str | None = Field(default=None, pattern=ULID_PATTERN)
+    change: Literal["create", "update", "delete", "restore"]
+    version: int
+    changed_at: datetime
+    changed_by: str
+
+
+class ChangeList(BaseModel):
+    changes: list[ChangeOut]
+    last_seq: int
+
+
+# --- transactions, export and import ---------------------------------------------------
+
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Ref = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+
+
+class TransactionConfigurationCreate(RequestBody):
+    """As ConfigurationCreate, or naming an application created earlier in the transaction by its ref."""
+
+    application_id: Id | None = None
+    application_ref: Ref | None = None
+    name: Name
+    comments: Comments = None
+    config: Config
+
+
+class CreateApplicationOp(RequestBody):
+    op: Literal["create_application"]
+    ref: Ref | None = None
+    body: ApplicationCreate
+
+
+class OnExistingOp(RequestBody):
+    """An operation on an existing resource: its id, and optionally the version it must be at."""
+
+    id: Id
+    if_match: Version | None = None
+
+
+class UpdateApplicationOp(OnExistingOp):
+    op: Literal["update_application"]
+    body: ApplicationUpdate
+
+
+class DeleteApplicationOp(OnExistingOp):
+    op: Literal["delete_application"]
+
+
+class CreateConfigurationOp(RequestBody):
+    op: Literal["create_configuration"]
+    ref: Ref | None = None
+    body: TransactionConfigurationCreate
+
+
+class UpdateConfigurationOp(OnExistingOp):
+    op: Literal["update_configuration"]
+    body: ConfigurationUpdate
+
+
+class DeleteConfigurationOp(OnExistingOp):
+    op: Literal["delete_configuration"]
+
+
+class RestoreConfigurationOp(OnExistingOp):
+    op: Literal["restore_configuration"]
+    version: Version
+
+
+class CheckOp(OnExistingOp):
+    op: Literal["check"]
+    kind: Literal["application", "configuration"]
+
+
+Operation = Annotated[CreateApplicationOp | UpdateApplicationOp | DeleteApplicationOp | CreateConfigurationOp
+                      | UpdateConfigurationOp | DeleteConfigurationOp | RestoreConfigurationOp | CheckOp,
+                      Field(discriminator="op")]
+
+
+class TransactionRequest(RequestBody):
+    operations: list[Operation] = Field(min_length=1)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"operations": [
+        {"op": "create_application", "ref": "pay", "body": {"name": "payments"}},
+        {"op": "create_configuration", "body": {"application_ref": "pay", "name": "db", "config": {"host": "db1"}}}]}]})
+
+
+class ExportedConfiguration(RequestBody):
+    name: Name
+    comments: Comments = None
+    config: Config
+
+
+class ExportedApplication(RequestBody):
+    name: Name
+    comments: Comments = None
+
+
+class ExportDocument(RequestBody):
+    """An application and its configurations by name: portable between environments."""
+
+    format: Literal["config-service/v1"]
+    application: ExportedApplication
+    configurations: list[ExportedConfiguration] = Field(max_length=100_000)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "format": "config-service/v1", "application": {"name": "billing", "comments": None},
+        "configurations": [{"name": "database", "comments": None, "config": {"host": "db.internal"}}]}]})
+
+
+TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("must be a time before the year 10000 in UTC") from None
+
+
+# A moment: with its offset (a time without one names no moment), representable in UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+
+class TokenCreate(RequestBody):
+    name: TokenName
+    scope: Literal["read", "write", "admin"]
+    application_ids: list[Id] | None = Field(default=None, min_length=1, max_length=1000)
+    expires_at: Moment | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "deploy-bot", "scope": "write"}]})
+
+
+class TokenOut(BaseModel):
+    """A token as it is listed: never its secret, never its hash."""
+
+    id: str
+    name: str
+    scope: str
+    application_ids: list[str] | None
+    expires_at: datetime | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str  # the secret, in this answer only
+
+
+class TokenList(RootModel[list[TokenOut]]):
+    pass
+
+
+class Me(BaseModel):
+    name: str
+    scope: str
+    application_ids: list[str] | None
+
+
+class ValidationFailure(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class Problem(BaseModel):
+    """application/problem+json (RFC 9457)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ValidationFailure] | None = None
+    current_version: int | None = None
+    request_id: str | None = None

@@ -1,0 +1,27 @@
+"""The OpenAPI side of authentication: the bearer scheme, and the scope each operation needs."""
+from fastapi import FastAPI
+
+from config_service.api.authentication import PROTECTED, required_scope
+
+SCHEME = {"bearer": {"type": "http", "scheme": "bearer",
+                     "description": "`Authorization: Bearer cfg_...`: an API token (see the README's Security section)."}}
+
+
+def document_security(app: FastAPI) -> None:
+    """Declare the bearer scheme, and on every /api/v1 operation the scope it needs."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {})["securitySchemes"] = SCHEME
+            for path, item in schema["paths"].items():
+                if path.startswith(PROTECTED):
+                    for method, operation in item.items():
+                        scope = required_scope(method.upper(), path)
+                        operation["security"] = [{"bearer": []}]
+                        operation["x-required-scope"] = scope
+                        operation["description"] = operation.get("description", "") + f"\n\nNeeds a token with the `{scope}` scope."
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -1,0 +1,1 @@
+"""The command lines: serve, migrate, tokens."""

@@ -1,0 +1,1 @@
+"""The database: pool, executor, unit of work, migrations; run_once for the command lines."""

@@ -1,0 +1,1 @@
+"""The service's own terms, importing nothing of the project: errors, access, versions, rows, the JSON rules."""

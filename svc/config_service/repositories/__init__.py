@@ -1,0 +1,1 @@
+"""Plain parameterised SQL, one repository per table, rows in and out."""

@@ -1,0 +1,35 @@
+"""The composition root: everything one worker runs on, built once in the app's lifespan."""
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from config_service.auth.registry import TokenRegistry
+from config_service.auth.usage import record_usage
+from config_service.db import migrations
+from config_service.db.database import Database, open_database
+from config_service.feed.worker import WorkerFeed, open_feed
+from config_service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    database: Database
+    feed: WorkerFeed
+    tokens: TokenRegistry  # this worker's map of usable tokens
+    expected_migrations: dict[str, str]  # name -> checksum of every migration this code ships
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open the database and the feed, and record token use in the background, until exit."""
+    tokens = TokenRegistry()
+    expected = {m.name: m.checksum for m in migrations.discover()}
+    async with open_database(settings) as database, open_feed(settings, database, tokens) as feed:
+        usage = asyncio.get_running_loop().create_task(record_usage(database, tokens))
+        try:
+            yield Runtime(settings, database, feed, tokens, expected)
+        finally:
+            usage.cancel()
+            await asyncio.gather(usage, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""Shared test helpers (fakes, faults, proxy, live servers) and the cross-cutting tests."""
