@@ -1,4 +1,5 @@
 """Test databases: a migrated template per test session, a fresh copy for each test."""
+
 import os
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -6,8 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import pytest
 
-from config_service.settings import Settings
 from config_service.db import migrations
+from config_service.settings import Settings
 
 # Tests talk to the server named by DATABASE_URL (or .env), never to its database itself.
 SERVER_URL = str(Settings().database_url)

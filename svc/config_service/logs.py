@@ -1,16 +1,20 @@
 """Logging: UTC timestamps, stderr written in blocks rather than a syscall per line."""
+
 import logging
 import re
 import sys
 import threading
 import time
 from collections import deque
+from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FLUSH_EVERY_SECONDS = 0.5
 # C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
-CONTROL_CHARACTERS = {code: f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
-                      for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
+CONTROL_CHARACTERS = {
+    code: f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+}
 ANY_CONTROL_CHARACTER = re.compile("[" + "".join(re.escape(chr(code)) for code in CONTROL_CHARACTERS) + "]")
 
 
@@ -58,7 +62,7 @@ class BufferedHandler(logging.StreamHandler):
     values, not objects that change meanwhile.)
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self._records: deque[logging.LogRecord] = deque()  # appends and pops are thread-safe
         self._flusher = threading.Thread(target=self._flush_periodically, name="log-flush", daemon=True)
@@ -68,6 +72,7 @@ class BufferedHandler(logging.StreamHandler):
         """Leave lines buffered; the flusher thread and warnings write them out."""
 
     def write_out(self) -> None:
+        assert self.lock is not None  # made by Handler.__init__ (createLock)
         with self.lock:
             while self._records:
                 super().emit(self._records.popleft())
@@ -98,8 +103,9 @@ def configure_logging(level: str, stream=None) -> logging.Logger:
     logger.setLevel(level)
     if not any(isinstance(handler, BufferedHandler) for handler in logger.handlers):
         if stream is None:
-            stream = open(sys.stderr.fileno(), "w", buffering=65536, encoding="utf-8",
-                          errors="backslashreplace", closefd=False)
+            stream = open(
+                sys.stderr.fileno(), "w", buffering=65536, encoding="utf-8", errors="backslashreplace", closefd=False
+            )
         handler = BufferedHandler(stream)
         handler.setFormatter(UtcFormatter())
         logger.addHandler(handler)

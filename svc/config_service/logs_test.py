@@ -3,7 +3,14 @@ import logging
 import time
 
 from config_service import logs
-from config_service.logs import CONTROL_CHARACTERS, BufferedHandler, UtcFormatter, configure_logging, escape_controls, write_out
+from config_service.logs import (
+    CONTROL_CHARACTERS,
+    BufferedHandler,
+    UtcFormatter,
+    configure_logging,
+    escape_controls,
+    write_out,
+)
 
 
 def record(level=logging.INFO, message="hello", created=1_800_000_000.25):
@@ -83,12 +90,15 @@ def test_a_traceback_keeps_its_lines():
         raise ValueError("boom")
     except ValueError:
         import sys
+
         entry = logging.LogRecord("config_service.test", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     assert "Traceback" in UtcFormatter().format(entry).splitlines()[1]
 
 
 def test_a_token_secret_in_a_message_is_redacted():
-    line = UtcFormatter().format(record(message="GET /api/v1/applications/cfg_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"))
+    line = UtcFormatter().format(
+        record(message="GET /api/v1/applications/cfg_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+    )
     assert line.endswith("GET /api/v1/applications/cfg_[redacted]")
 
 

@@ -27,22 +27,36 @@ def test_unknown_route_is_problem_json(client):
 
 def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
     spec = create_app(make_settings("postgresql://postgres@127.0.0.1:1/none")).openapi()
-    operations = {(method.upper(), path): op for path, item in spec["paths"].items()
-                  for method, op in item.items() if path.startswith("/api/v1")}
+    operations = {
+        (method.upper(), path): op
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/api/v1")
+    }
     apps, configs = "/api/v1/applications", "/api/v1/configurations"
     revisions = f"{configs}/{{id}}/revisions"
     expected = {
-        ("POST", apps): {"409", "413", "415"}, ("GET", apps): set(), ("GET", f"{apps}/{{id}}"): {"404"},
-        ("PUT", f"{apps}/{{id}}"): {"404", "409", "412", "413", "415", "428"}, ("DELETE", f"{apps}/{{id}}"): {"404", "409", "412"},
-        ("POST", configs): {"409", "413", "415"}, ("GET", configs): set(), ("GET", f"{configs}/{{id}}"): {"404"},
+        ("POST", apps): {"409", "413", "415"},
+        ("GET", apps): set(),
+        ("GET", f"{apps}/{{id}}"): {"404"},
+        ("PUT", f"{apps}/{{id}}"): {"404", "409", "412", "413", "415", "428"},
+        ("DELETE", f"{apps}/{{id}}"): {"404", "409", "412"},
+        ("POST", configs): {"409", "413", "415"},
+        ("GET", configs): set(),
+        ("GET", f"{configs}/{{id}}"): {"404"},
         ("PUT", f"{configs}/{{id}}"): {"404", "409", "412", "413", "415", "428"},
-        ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"}, ("GET", revisions): {"404"},
-        ("GET", f"{revisions}/{{version}}"): {"404"}, ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},
-        ("GET", "/api/v1/changes"): set(), ("GET", "/api/v1/changes/stream"): set(),
-        ("POST", "/api/v1/tokens"): {"401", "403", "409", "413", "415"}, ("GET", "/api/v1/tokens"): {"401", "403"},
+        ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"},
+        ("GET", revisions): {"404"},
+        ("GET", f"{revisions}/{{version}}"): {"404"},
+        ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},
+        ("GET", "/api/v1/changes"): set(),
+        ("GET", "/api/v1/changes/stream"): set(),
+        ("POST", "/api/v1/tokens"): {"401", "403", "409", "413", "415"},
+        ("GET", "/api/v1/tokens"): {"401", "403"},
         ("DELETE", "/api/v1/tokens/{id}"): {"401", "403", "404"},
         ("POST", "/api/v1/transactions"): {"404", "409", "412", "413", "415", "428"},
-        ("GET", f"{apps}/{{id}}/export"): {"404"}, ("POST", "/api/v1/import"): {"409", "413", "415"},
+        ("GET", f"{apps}/{{id}}/export"): {"404"},
+        ("POST", "/api/v1/import"): {"409", "413", "415"},
         ("GET", "/api/v1/me"): {"401"},
     }
     assert set(operations) == set(expected)

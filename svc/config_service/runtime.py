@@ -1,8 +1,9 @@
 """The composition root: everything one worker runs on, built once in the app's lifespan."""
+
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from config_service.auth.registry import TokenRegistry
 from config_service.auth.usage import record_usage

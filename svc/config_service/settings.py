@@ -1,4 +1,5 @@
 """Service settings, read from the environment and svc/.env."""
+
 import ipaddress
 from pathlib import Path
 from typing import Literal
@@ -48,9 +49,7 @@ class Settings(BaseSettings):
     def _executor_fits_pool(self) -> "Settings":
         # A worker thread must always find a free connection: getconn never waits.
         if self.executor_workers > self.pool_size:
-            raise ValueError(
-                f"EXECUTOR_WORKERS ({self.executor_workers}) must not exceed POOL_SIZE ({self.pool_size})"
-            )
+            raise ValueError(f"EXECUTOR_WORKERS ({self.executor_workers}) must not exceed POOL_SIZE ({self.pool_size})")
         return self
 
 

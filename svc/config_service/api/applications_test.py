@@ -38,8 +38,10 @@ def test_comments_default_to_null(client):
 
 def test_get_includes_configuration_ids_in_id_order(client):
     app = create(client)
-    ids = [client.post("/api/v1/configurations", json={"application_id": app["id"], "name": n, "config": {}})
-           .json()["id"] for n in ("b", "a", "c")]
+    ids = [
+        client.post("/api/v1/configurations", json={"application_id": app["id"], "name": n, "config": {}}).json()["id"]
+        for n in ("b", "a", "c")
+    ]
     body = client.get(f"/api/v1/applications/{app['id']}").json()
     assert body["configuration_ids"] == sorted(ids)
     assert {k: body[k] for k in ("id", "name", "comments")} == {k: app[k] for k in ("id", "name", "comments")}
@@ -84,8 +86,11 @@ def test_list_with_bad_paging_is_422(client, query):
 
 # --- API.md's error table ---------------------------------------------------------------
 
-@pytest.mark.parametrize("bad_id", ["not-a-ulid", "01J0000000000000000000000", "81J0000000000000000000000A",
-                                    "01J000000000000000000000UU", "x" * 300])
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["not-a-ulid", "01J0000000000000000000000", "81J0000000000000000000000A", "01J000000000000000000000UU", "x" * 300],
+)
 def test_invalid_ulid_in_path_is_422(client, bad_id):
     assert_problem(client.get(f"/api/v1/applications/{bad_id}"), 422)
     assert_problem(client.put(f"/api/v1/applications/{bad_id}", json={"name": "x"}), 422)
@@ -96,15 +101,30 @@ def test_unknown_id_is_404(client):
     assert_problem(client.put(f"/api/v1/applications/{MISSING}", json={"name": "x"}), 404)
 
 
-@pytest.mark.parametrize("body", [
-    b"not json", b"", b"[]", b'"billing"', b"null", b'{"name": 7}', b'{"comments": "no name"}',
-    b'{"name": ""}', b'{"name": "   "}', b'{"name": "' + b"n" * 257 + b'"}',
-    b'{"name": "ok", "comments": "' + b"c" * 1025 + b'"}', b'{"name": "ok", "id": "01J0000000000000000000000A"}',
-    b'{"name": "ok", "comment": "typo"}', b'{"name": "nul\\u0000"}', b'{"name": "ok", "comments": "\\u0000"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"",
+        b"[]",
+        b'"billing"',
+        b"null",
+        b'{"name": 7}',
+        b'{"comments": "no name"}',
+        b'{"name": ""}',
+        b'{"name": "   "}',
+        b'{"name": "' + b"n" * 257 + b'"}',
+        b'{"name": "ok", "comments": "' + b"c" * 1025 + b'"}',
+        b'{"name": "ok", "id": "01J0000000000000000000000A"}',
+        b'{"name": "ok", "comment": "typo"}',
+        b'{"name": "nul\\u0000"}',
+        b'{"name": "ok", "comments": "\\u0000"}',
+    ],
+)
 def test_bad_body_is_422(client, body):
-    problem = assert_problem(client.post("/api/v1/applications", content=body,
-                                         headers={"content-type": "application/json"}), 422)
+    problem = assert_problem(
+        client.post("/api/v1/applications", content=body, headers={"content-type": "application/json"}), 422
+    )
     assert problem["errors"] and all(e["loc"][0] == "body" for e in problem["errors"])
 
 
@@ -141,6 +161,7 @@ async def test_twenty_racing_creates_of_one_name_give_one_201(api):
 
 # --- versions, conditional requests, delete ----------------------------------------------
 
+
 def test_application_versions_etags_and_304(client):
     created = client.post("/api/v1/applications", json={"name": "billing"})
     id = created.json()["id"]
@@ -148,8 +169,9 @@ def test_application_versions_etags_and_304(client):
     assert client.get(f"/api/v1/applications/{id}", headers={"If-None-Match": '"1"'}).status_code == 304
     updated = client.put(f"/api/v1/applications/{id}", json={"name": "invoicing"}, headers={"If-Match": '"1"'})
     assert (updated.status_code, updated.headers["etag"]) == (200, '"2"')
-    problem = assert_problem(client.put(f"/api/v1/applications/{id}", json={"name": "x"},
-                                        headers={"If-Match": '"1"'}), 412)
+    problem = assert_problem(
+        client.put(f"/api/v1/applications/{id}", json={"name": "x"}, headers={"If-Match": '"1"'}), 412
+    )
     assert problem["current_version"] == 2
     assert client.get(f"/api/v1/applications/{id}").json()["name"] == "invoicing"
 
@@ -167,8 +189,9 @@ def test_delete_application_is_204_when_empty_and_409_with_configurations(client
 
 def test_a_put_that_changes_nothing_makes_no_new_version(client):
     app = create(client, "billing", "team x")
-    same = client.put(f"/api/v1/applications/{app['id']}", json={"name": "billing", "comments": "team x"},
-                      headers={"If-Match": '"1"'})
+    same = client.put(
+        f"/api/v1/applications/{app['id']}", json={"name": "billing", "comments": "team x"}, headers={"If-Match": '"1"'}
+    )
     assert same.status_code == 200 and same.headers["etag"] == '"1"' and same.json() == app
     changed = client.put(f"/api/v1/applications/{app['id']}", json={"name": "billing"})
     assert changed.json()["version"] == 2
@@ -187,12 +210,18 @@ def test_if_match_on_a_missing_application_is_412(client, if_match):
 
 def test_if_match_star_matches_any_existing_version(client):
     app = create(client)
-    assert client.put(f"/api/v1/applications/{app['id']}", json={"name": "x"}, headers={"If-Match": "*"}).status_code == 200
+    assert (
+        client.put(f"/api/v1/applications/{app['id']}", json={"name": "x"}, headers={"If-Match": "*"}).status_code
+        == 200
+    )
     assert client.delete(f"/api/v1/applications/{app['id']}", headers={"If-Match": "*"}).status_code == 204
 
 
 def test_an_if_match_with_a_non_ascii_digit_matches_nothing(client):
     app = create(client)
-    response = client.put(f"/api/v1/applications/{app['id']}", json={"name": "x"},
-                          headers=[("If-Match", b'"\xb2"'), ("content-type", b"application/json")])
+    response = client.put(
+        f"/api/v1/applications/{app['id']}",
+        json={"name": "x"},
+        headers=[("If-Match", b'"\xb2"'), ("content-type", b"application/json")],
+    )
     assert assert_problem(response, 412)["current_version"] == 1

@@ -1,8 +1,9 @@
 """Authentication before anything else: every /api/v1 request names a usable bearer token with
 the scope its method needs (401 / 403 problem+json otherwise); the principal goes in the scope."""
+
 from config_service.api.dependencies import runtime_in
-from config_service.domain.access import ANONYMOUS, Principal
 from config_service.auth.registry import principal_of
+from config_service.domain.access import ANONYMOUS, Principal
 from config_service.domain.errors import ServiceError
 from config_service.services import tokens
 

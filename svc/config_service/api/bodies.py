@@ -1,7 +1,9 @@
 """JSON in and out: bodies read within the size limit, validated once, encoded once."""
+
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
@@ -81,8 +83,12 @@ def json_body(model: type[BaseModel]) -> Callable:
 def request_body_doc(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI for a body read by `json_body` (FastAPI does not see it)."""
     schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {JSON: {
-        "schema": schema, "example": schema.get("examples", [None])[0]}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": schema, "example": schema.get("examples", [None])[0]}},
+        }
+    }
 
 
 def json_response(model: BaseModel, status_code: int = 200, headers: dict | None = None) -> Response:

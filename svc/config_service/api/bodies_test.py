@@ -1,5 +1,5 @@
-from types import SimpleNamespace
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -62,22 +62,39 @@ def test_next_link_keeps_filters_that_are_set():
     assert next_link("/x", 2, 5, application_id="A") == '</x?application_id=A&limit=2&after=5>; rel="next"'
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/jsonp", "text/json"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        "text/json",
+    ],
+)
 def test_a_body_not_declared_json_is_415(client, content_type):
     headers = {"content-type": content_type} if content_type else {}
     response = client.post("/pets", content=b'{"name": "rex"}', headers=headers)
     assert response.status_code == 415 and response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
-                                          "Application/JSON", "application/merge-patch+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"],
+)
 def test_json_media_types_are_accepted(client, content_type):
     assert client.post("/pets", content=b'{"name": "rex"}', headers={"content-type": content_type}).status_code == 201
 
 
-@pytest.mark.parametrize("body", [b'{"name": "a", "name": "b"}', b'{"name": "a", "tags": {"x": 1, "x": 2}}',
-                                  b'{"name": "a", "list": [{"k": 1, "k": 1}]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "a", "name": "b"}',
+        b'{"name": "a", "tags": {"x": 1, "x": 2}}',
+        b'{"name": "a", "list": [{"k": 1, "k": 1}]}',
+    ],
+)
 def test_duplicate_keys_anywhere_are_422(body):
     assert has_duplicate_keys(body)
 
@@ -101,9 +118,19 @@ def test_a_client_gone_before_its_body_is_whole_is_408_not_an_unhandled_error(cl
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/pets", "raw_path": b"/pets", "query_string": b"",
-             "headers": [(b"content-type", b"application/json"), (b"content-length", b"20")],
-             "http_version": "1.1", "scheme": "http", "server": ("test", 80), "client": ("c", 1), "root_path": "",
-             "app": app}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/pets",
+        "raw_path": b"/pets",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"20")],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("test", 80),
+        "client": ("c", 1),
+        "root_path": "",
+        "app": app,
+    }
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 408

@@ -1,8 +1,10 @@
 """/api/v1/changes: the change feed, by long-poll and as a server-sent event stream."""
+
 import asyncio
 import json
 from collections import OrderedDict
-from typing import Annotated, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -12,6 +14,7 @@ from config_service.api.dependencies import Caller, ChangeFeed
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ChangeList, ChangeOut, Id, Limit
 from config_service.domain.access import Principal, access_of
+from config_service.domain.rows import ChangeRow
 from config_service.feed.hub import Topic
 from config_service.feed.worker import WorkerFeed, matching
 
@@ -35,19 +38,23 @@ class EncodedChanges:
     def __init__(self, pages: int = PAGES_REMEMBERED, events: int = EVENTS_REMEMBERED):
         self._pages, self._events = Remembered(pages), Remembered(events)
 
-    def page(self, items: list[dict], last_seq: int) -> bytes:
+    def page(self, items: list[ChangeRow], last_seq: int) -> bytes:
         def encode() -> bytes:
             changes = [ChangeOut.model_construct(**item) for item in items]
             return ChangeList.model_construct(changes=changes, last_seq=last_seq).model_dump_json().encode()
 
         return self._pages.get((last_seq, *(_identity(item) for item in items)), encode)
 
-    def event(self, item: dict) -> str:
-        return self._events.get(_identity(item), lambda: (
-            f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"))
+    def event(self, item: ChangeRow) -> str:
+        return self._events.get(
+            _identity(item),
+            lambda: (
+                f"id: {item['seq']}\nevent: change\ndata: {ChangeOut.model_construct(**item).model_dump_json()}\n\n"
+            ),
+        )
 
 
-def _identity(change: dict) -> tuple:
+def _identity(change: ChangeRow) -> tuple:
     return change["seq"], change["changed_at"]
 
 
@@ -55,6 +62,7 @@ class Remembered:
     """The last `size` values made, by key (least recently made first out)."""
 
     def __init__(self, size: int):
+        self._values: OrderedDict[Any, Any]
         self._size, self._values = size, OrderedDict()
 
     def get(self, key, make):
@@ -73,11 +81,20 @@ def _topic(application_id: str | None) -> Topic:
     return ("application", application_id) if application_id else None
 
 
-@router.get("", response_model=ChangeList, summary="Changes after a seq, held until one comes (long-poll)",
-            responses=problem_responses(401, 422, 503))
-async def list_changes(feed: ChangeFeed, caller: Caller, after: Seq = 0,
-                       application_id: Id | None = None,
-                       limit: Limit = 100, wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0):
+@router.get(
+    "",
+    response_model=ChangeList,
+    summary="Changes after a seq, held until one comes (long-poll)",
+    responses=problem_responses(401, 422, 503),
+)
+async def list_changes(
+    feed: ChangeFeed,
+    caller: Caller,
+    after: Seq = 0,
+    application_id: Id | None = None,
+    limit: Limit = 100,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+):
     """Committed changes with seq above `after`, ascending (of one application with
     `application_id`), and `last_seq`: follow with `after=last_seq` and nothing is ever missed
     or repeated. With `wait` (seconds, up to 60) and nothing new, the request is held until a
@@ -96,8 +113,12 @@ async def list_changes(feed: ChangeFeed, caller: Caller, after: Seq = 0,
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while not items and (remaining := deadline - loop.time()) > 0 and feed.restarts == restarts:
-            await feed.wait(last_seq, matching(owner, access), min(remaining, feed.hold_limit(caller, RECHECK_SECONDS)),
-                            _topic(owner))
+            await feed.wait(
+                last_seq,
+                matching(owner, access),
+                min(remaining, feed.hold_limit(caller, RECHECK_SECONDS)),
+                _topic(owner),
+            )
             await feed.require_usable(caller, last_seq)
             items, last_seq, more = await feed.page(last_seq, owner, access, limit)
         await feed.require_usable(caller, last_seq)  # nothing written after the token went
@@ -107,10 +128,14 @@ async def list_changes(feed: ChangeFeed, caller: Caller, after: Seq = 0,
     return Response(_encoded.page(items, last_seq), media_type=JSON, headers=headers)
 
 
-@router.get("/stream", summary="Every change as a server-sent event",
-            responses={200: {"content": {"text/event-stream": {}}}, **problem_responses(422, 503)})
-async def stream_changes(request: Request, feed: ChangeFeed, caller: Caller, after: Seq = 0,
-                         application_id: Id | None = None):
+@router.get(
+    "/stream",
+    summary="Every change as a server-sent event",
+    responses={200: {"content": {"text/event-stream": {}}}, **problem_responses(422, 503)},
+)
+async def stream_changes(
+    request: Request, feed: ChangeFeed, caller: Caller, after: Seq = 0, application_id: Id | None = None
+):
     """`text/event-stream`: each change as `id: <seq>`, `event: change`, `data: <the item>`.
     `Last-Event-ID` resumes after that seq (it wins over `after`). A comment after 15 s without
     events (within a few seconds more) keeps proxies from closing the stream. An `after` above
@@ -123,16 +148,18 @@ async def stream_changes(request: Request, feed: ChangeFeed, caller: Caller, aft
     owner = str(application_id) if application_id else None
     head = await feed.head()
     events = _events(feed, caller, start, owner, head)
-    return StreamingResponse(events, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 def _reset(last_seq: int) -> str:
-    return f'event: reset\ndata: {json.dumps({"last_seq": last_seq})}\n\n'
+    return f"event: reset\ndata: {json.dumps({'last_seq': last_seq})}\n\n"
 
 
-async def _events(feed: WorkerFeed, caller: Principal, sent: int,
-                  application_id: str | None, head: int) -> AsyncIterator[str]:
+async def _events(
+    feed: WorkerFeed, caller: Principal, sent: int, application_id: str | None, head: int
+) -> AsyncIterator[str]:
     if sent > head:
         yield _reset(head)
         return

@@ -2,7 +2,7 @@ import asyncio
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -37,8 +37,15 @@ def test_every_write_that_changed_something_names_its_seq(client):
     feed = client.get(CHANGES).json()
     assert feed["last_seq"] == 8
     assert [(c["seq"], c["configuration_id"] is None, c["change"], c["version"]) for c in feed["changes"]] == [
-        (1, True, "create", 1), (2, False, "create", 1), (3, False, "update", 2), (4, False, "delete", 3),
-        (5, False, "restore", 4), (6, True, "update", 5), (7, False, "delete", 5), (8, True, "delete", 7)]
+        (1, True, "create", 1),
+        (2, False, "create", 1),
+        (3, False, "update", 2),
+        (4, False, "delete", 3),
+        (5, False, "restore", 4),
+        (6, True, "update", 5),
+        (7, False, "delete", 5),
+        (8, True, "delete", 7),
+    ]
 
 
 def test_an_idempotent_replay_repeats_the_original_change_seq(client):
@@ -98,8 +105,10 @@ async def test_a_held_long_poll_answers_as_soon_as_a_matching_change_commits(api
 async def test_eight_writers_and_a_follower_every_write_once_in_order_without_gaps(api):
     """8 writers x 100 writes; a reader follows after=last_seq with wait and sees each exactly once."""
     app_id = (await api.post(APPS, json={"name": "busy"})).json()["id"]
-    configs = [(await api.post(CONFIGS, json={"application_id": app_id, "name": f"c{w}", "config": {}})).json()["id"]
-               for w in range(8)]
+    configs = [
+        (await api.post(CONFIGS, json={"application_id": app_id, "name": f"c{w}", "config": {}})).json()["id"]
+        for w in range(8)
+    ]
     start = int((await api.get(CHANGES, params={"after": 0})).json()["last_seq"])
     seen, done = [], asyncio.Event()
 
@@ -175,8 +184,15 @@ async def test_with_the_listener_down_the_feed_reads_the_table_and_skips_nothing
 
 def test_a_page_or_event_is_encoded_once_for_every_waiter_that_receives_it_and_the_memory_is_bounded():
     encoded = EncodedChanges(pages=2, events=1)
-    item = {"seq": 7, "application_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "configuration_id": None, "change": "create",
-            "version": 1, "changed_at": datetime(2026, 11, 27, tzinfo=timezone.utc), "changed_by": "ci"}
+    item = {
+        "seq": 7,
+        "application_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "configuration_id": None,
+        "change": "create",
+        "version": 1,
+        "changed_at": datetime(2026, 11, 27, tzinfo=UTC),
+        "changed_by": "ci",
+    }
     page = encoded.page([item], 7)
     assert json.loads(page) == {"changes": [{**item, "changed_at": "2026-11-27T00:00:00Z"}], "last_seq": 7}
     assert encoded.page([dict(item)], 7) is page  # the same seqs: the same bytes, not encoded again
@@ -190,7 +206,7 @@ def test_a_page_or_event_is_encoded_once_for_every_waiter_that_receives_it_and_t
     encoded.event({**item, "seq": 8})
     assert encoded.event(item) is not event
     # a seq handed out again by a database restored from a backup is another change
-    again = {**item, "changed_at": datetime(2026, 11, 28, tzinfo=timezone.utc), "changed_by": "other"}
+    again = {**item, "changed_at": datetime(2026, 11, 28, tzinfo=UTC), "changed_by": "other"}
     assert json.loads(encoded.page([again], 7))["changes"][0]["changed_by"] == "other"
     assert '"changed_by":"other"' in encoded.event(again)
 
@@ -199,6 +215,7 @@ def test_a_quiet_stream_gets_keep_alives_while_the_listener_is_up(settings, monk
     """No timer per stream then: the listener's heartbeat wakes the streams, each sends its comment."""
     from config_service.api import changes as changes_module
     from config_service.feed import listener as listener_module
+
     monkeypatch.setattr(changes_module, "HEARTBEAT_SECONDS", 0.3)
     monkeypatch.setattr(listener_module, "STREAM_WAKE_SECONDS", 0.1)
     monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 0.1)

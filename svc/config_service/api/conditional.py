@@ -1,4 +1,5 @@
 """Conditional requests: ETag, Last-Modified and Change-Seq out, If-Match and If-None-Match in."""
+
 from email.utils import format_datetime
 from typing import Annotated
 
@@ -7,8 +8,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from config_service.api.bodies import json_response
-from config_service.domain.versions import ANY_VERSION, Versions
 from config_service.api.dependencies import runtime_of
+from config_service.domain.versions import ANY_VERSION, Versions
 
 
 def entity_tags(header: str) -> list[str]:
@@ -27,8 +28,11 @@ def matching_versions(header: str | None) -> Versions:
     tags = entity_tags(header)
     if "*" in tags:
         return ANY_VERSION
-    return [int(tag[1:-1]) for tag in tags if len(tag) > 2 and tag[0] == tag[-1] == '"' and len(tag) < 12
-            and tag[1:-1].isascii() and tag[1:-1].isdigit()]
+    return [
+        int(tag[1:-1])
+        for tag in tags
+        if len(tag) > 2 and tag[0] == tag[-1] == '"' and len(tag) < 12 and tag[1:-1].isascii() and tag[1:-1].isdigit()
+    ]
 
 
 def none_match(header: str | None, version: int) -> bool:
@@ -44,8 +48,9 @@ def validators(version: int, modified) -> dict[str, str]:
     return {"ETag": f'"{version}"', "Last-Modified": format_datetime(modified, usegmt=True)}
 
 
-def representation(request: Request, model: BaseModel, version: int, modified, status_code: int = 200,
-                   headers: dict | None = None) -> Response:
+def representation(
+    request: Request, model: BaseModel, version: int, modified, status_code: int = 200, headers: dict | None = None
+) -> Response:
     """The resource with its validators, or 304 when If-None-Match already names it."""
     tags = validators(version, modified)
     if status_code == 200 and request.method == "GET" and none_match(request.headers.get("if-none-match"), version):

@@ -1,33 +1,62 @@
+from datetime import UTC, datetime
 from types import SimpleNamespace
-from datetime import datetime, timezone
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from config_service.api.conditional import IfMatch, change_seq_header, matching_versions, none_match, representation, validators
+from config_service.api.conditional import (
+    IfMatch,
+    change_seq_header,
+    matching_versions,
+    none_match,
+    representation,
+    validators,
+)
 from config_service.api.problems import install_problem_handlers
 from config_service.domain.versions import ANY_VERSION
 
 
-@pytest.mark.parametrize("header, versions", [
-    (None, None), ("*", ANY_VERSION), ('"3"', [3]), ('"3", "5"', [3, 5]), ('W/"3"', []), ("3", []), ('"x"', []),
-    ('"99999999999999999999"', []), ('"1", *', ANY_VERSION), ('"²"', []), ('"٣"', []), ('"3", "²"', [3]),
-])
+@pytest.mark.parametrize(
+    "header, versions",
+    [
+        (None, None),
+        ("*", ANY_VERSION),
+        ('"3"', [3]),
+        ('"3", "5"', [3, 5]),
+        ('W/"3"', []),
+        ("3", []),
+        ('"x"', []),
+        ('"99999999999999999999"', []),
+        ('"1", *', ANY_VERSION),
+        ('"²"', []),
+        ('"٣"', []),
+        ('"3", "²"', [3]),
+    ],
+)
 def test_if_match_gives_the_versions_it_accepts(header, versions):
     assert matching_versions(header) == versions
 
 
-@pytest.mark.parametrize("header, hit", [
-    (None, False), ('"4"', True), ('W/"4"', True), ('"3", "4"', True), ("*", True), ('"3"', False), ("4", False),
-])
+@pytest.mark.parametrize(
+    "header, hit",
+    [
+        (None, False),
+        ('"4"', True),
+        ('W/"4"', True),
+        ('"3", "4"', True),
+        ("*", True),
+        ('"3"', False),
+        ("4", False),
+    ],
+)
 def test_if_none_match_compares_weakly(header, hit):
     assert none_match(header, 4) is hit
 
 
 def test_validators_are_a_quoted_version_and_an_http_date():
-    moment = datetime(2026, 11, 27, 8, 0, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 27, 8, 0, 5, tzinfo=UTC)
     assert validators(7, moment) == {"ETag": '"7"', "Last-Modified": "Fri, 27 Nov 2026 08:00:05 GMT"}
 
 
@@ -40,7 +69,7 @@ def client():
     app = FastAPI()
     install_problem_handlers(app)
     app.state.runtime = SimpleNamespace(settings=SimpleNamespace(require_if_match=False))
-    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
 
     @app.get("/thing")
     async def get(request: __import__("fastapi").Request):

@@ -1,36 +1,57 @@
 """/api/v1/configurations"""
-from typing import Annotated
+
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from config_service.api.dependencies import Caller, CallerAccess
-from config_service.domain.access import access_of
 from config_service.api.bodies import json_body, json_response, next_link, request_body_doc
-from config_service.api.conditional import IfMatch, representation, validators
-from config_service.api.dependencies import Db
-from config_service.api.conditional import change_seq_header
+from config_service.api.conditional import IfMatch, change_seq_header, representation, validators
+from config_service.api.dependencies import Caller, CallerAccess, Db, caller_of, runtime_of
 from config_service.api.idempotency import IdempotencyKey, answer, write_once
 from config_service.api.problems import problem_responses
 from config_service.api.reads import encoded, read_or_watch
-from config_service.api.schemas import ConfigurationCreate, ConfigurationList, ConfigurationOut, ConfigurationUpdate, Id, Limit
+from config_service.api.schemas import (
+    ConfigurationCreate,
+    ConfigurationList,
+    ConfigurationOut,
+    ConfigurationUpdate,
+    Id,
+    Limit,
+)
+from config_service.domain.access import access_of
 from config_service.services import configurations as service
-from config_service.api.dependencies import caller_of, runtime_of
 
 PREFIX = "/api/v1/configurations"
 router = APIRouter(prefix=PREFIX, tags=["configurations"])
 ERRORS = problem_responses(422, 503)
 
 
-def configuration(request: Request, row: dict, status_code: int = 200, headers: dict | None = None) -> Response:
+def configuration(
+    request: Request, row: Mapping[str, Any], status_code: int = 200, headers: dict | None = None
+) -> Response:
     """A configuration with its ETag and Last-Modified (304 on a matching If-None-Match)."""
-    return representation(request, ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
-                          status_code, headers)
+    return representation(
+        request, ConfigurationOut.model_construct(**row), row["version"], row["updated_at"], status_code, headers
+    )
 
 
-@router.post("", status_code=201, response_model=ConfigurationOut, summary="Create a configuration",
-             responses={**ERRORS, **problem_responses(409, 413, 415)}, openapi_extra=request_body_doc(ConfigurationCreate))
-async def create_configuration(request: Request, db: Db, caller: Caller, access: CallerAccess, key: IdempotencyKey,
-                               body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))]):
+@router.post(
+    "",
+    status_code=201,
+    response_model=ConfigurationOut,
+    summary="Create a configuration",
+    responses={**ERRORS, **problem_responses(409, 413, 415)},
+    openapi_extra=request_body_doc(ConfigurationCreate),
+)
+async def create_configuration(
+    request: Request,
+    db: Db,
+    caller: Caller,
+    access: CallerAccess,
+    key: IdempotencyKey,
+    body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))],
+):
     """Create a configuration of an existing application at version 1; its application's
     version goes up too. Answers 201 with `Location`, `ETag` and `Last-Modified`.
 
@@ -41,36 +62,62 @@ async def create_configuration(request: Request, db: Db, caller: Caller, access:
 
     def created(written):
         row = written.result
-        return answer(201, ConfigurationOut.model_construct(**row).model_dump_json().encode(),
-                      {"Location": f"{PREFIX}/{row['id']}", **validators(row["version"], row["updated_at"]),
-                       **change_seq_header(written.seq)})
+        return answer(
+            201,
+            ConfigurationOut.model_construct(**row).model_dump_json().encode(),
+            {
+                "Location": f"{PREFIX}/{row['id']}",
+                **validators(row["version"], row["updated_at"]),
+                **change_seq_header(written.seq),
+            },
+        )
 
-    return await write_once(db, request, key, body, caller, lambda uow: access.require_names(application_id),
-                            lambda uow: service.create_configuration(
-                                uow, access, application_id, body.name, body.comments, body.config), created)
+    return await write_once(
+        db,
+        request,
+        key,
+        body,
+        caller,
+        lambda uow: access.require_names(application_id),
+        lambda uow: service.create_configuration(uow, access, application_id, body.name, body.comments, body.config),
+        created,
+    )
 
 
-@router.get("", response_model=ConfigurationList, summary="Configurations in id order, a page at a time",
-            responses=ERRORS)
-async def list_configurations(request: Request, db: Db, access: CallerAccess, application_id: Id | None = None,
-                              limit: Limit = 100, after: Id | None = None):
+@router.get(
+    "", response_model=ConfigurationList, summary="Configurations in id order, a page at a time", responses=ERRORS
+)
+async def list_configurations(
+    request: Request,
+    db: Db,
+    access: CallerAccess,
+    application_id: Id | None = None,
+    limit: Limit = 100,
+    after: Id | None = None,
+):
     """Configurations in id order, of one application (`application_id`) or all, `limit`
     (1-1000, default 100) at a time, with `Link: rel="next"` while more follow. A page also
     ends before `MAX_RESPONSE_BYTES` (about; its first configuration always fits).
     """
     owner = str(application_id) if application_id else None
     budget = runtime_of(request).settings.max_response_bytes
-    rows, more = await db.read(lambda uow: service.list_configurations(
-        uow, access, owner, limit, str(after) if after else None, budget))
+    rows, more = await db.read(
+        lambda uow: service.list_configurations(uow, access, owner, limit, str(after) if after else None, budget)
+    )
     headers = {}
     if more:
         headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
-    return json_response(ConfigurationList.model_construct([ConfigurationOut.model_construct(**row) for row in rows]),
-                         headers=headers)
+    return json_response(
+        ConfigurationList.model_construct([ConfigurationOut.model_construct(**row) for row in rows]), headers=headers
+    )
 
 
-@router.get("/{id}", response_model=ConfigurationOut, summary="A configuration",
-            responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}})
+@router.get(
+    "/{id}",
+    response_model=ConfigurationOut,
+    summary="A configuration",
+    responses={**ERRORS, **problem_responses(404), 304: {"description": "Not Modified (If-None-Match)"}},
+)
 async def get_configuration(request: Request, id: Id):
     """The configuration with `ETag` and `Last-Modified`; 304 when `If-None-Match` names the
     current ETag (or `*`); 404 when no configuration has this id.
@@ -82,18 +129,32 @@ async def get_configuration(request: Request, id: Id):
     """
     key, db, access = str(id), runtime_of(request).database, access_of(caller_of(request))
     return await read_or_watch(
-        request, ("configuration", key), lambda: db.read(lambda uow: service.get_configuration(uow, access, key)),
-        lambda row: encoded(ConfigurationOut.model_construct(**row), row["version"], row["updated_at"],
-                            row["application_id"]),
-        lambda change: change["configuration_id"] == key)
+        request,
+        ("configuration", key),
+        lambda: db.read(lambda uow: service.get_configuration(uow, access, key)),
+        lambda row: encoded(
+            ConfigurationOut.model_construct(**row), row["version"], row["updated_at"], row["application_id"]
+        ),
+        lambda change: change["configuration_id"] == key,
+    )
 
 
-@router.put("/{id}", response_model=ConfigurationOut, summary="Replace a configuration's name, comments and config",
-            responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
-            openapi_extra=request_body_doc(ConfigurationUpdate))
-async def update_configuration(request: Request, db: Db, caller: Caller, access: CallerAccess, id: Id,
-                               versions: IfMatch,
-                               body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))]):
+@router.put(
+    "/{id}",
+    response_model=ConfigurationOut,
+    summary="Replace a configuration's name, comments and config",
+    responses={**ERRORS, **problem_responses(404, 409, 412, 413, 415, 428)},
+    openapi_extra=request_body_doc(ConfigurationUpdate),
+)
+async def update_configuration(
+    request: Request,
+    db: Db,
+    caller: Caller,
+    access: CallerAccess,
+    id: Id,
+    versions: IfMatch,
+    body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))],
+):
     """Replace name, comments and config as a new version, with its revision in the history.
 
     `application_id` may be sent but never changed (422). `If-Match` as for applications
@@ -101,13 +162,21 @@ async def update_configuration(request: Request, db: Db, caller: Caller, access:
     200 with the same ETag, no new revision.
     """
     application_id = str(body.application_id) if body.application_id else None
-    written = await db.write(lambda uow: service.update_configuration(
-        uow, access, str(id), application_id, body.name, body.comments, body.config, versions), caller.name)
+    written = await db.write(
+        lambda uow: service.update_configuration(
+            uow, access, str(id), application_id, body.name, body.comments, body.config, versions
+        ),
+        caller.name,
+    )
     return configuration(request, written.result, headers=change_seq_header(written.seq))
 
 
-@router.delete("/{id}", status_code=204, summary="Delete a configuration (its history stays)",
-               responses={**ERRORS, **problem_responses(404, 412, 428)})
+@router.delete(
+    "/{id}",
+    status_code=204,
+    summary="Delete a configuration (its history stays)",
+    responses={**ERRORS, **problem_responses(404, 412, 428)},
+)
 async def delete_configuration(db: Db, caller: Caller, access: CallerAccess, id: Id, versions: IfMatch):
     """Delete a configuration: 204. Its history stays (the deletion is a revision of its own)
     and a restore brings it back. Honours `If-Match` (412, 428).

@@ -1,11 +1,16 @@
 """/ui: the console's static files (they hold no data: no token needed), under a strict CSP."""
+
 from pathlib import Path
 
 from starlette.staticfiles import StaticFiles
 
 FILES = Path(__file__).resolve().parent.parent / "console"
-HEADERS = [(b"content-security-policy", b"default-src 'self'"), (b"x-content-type-options", b"nosniff"),
-           (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-cache")]
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-cache"),
+]
 
 
 class ConsoleFiles:

@@ -5,6 +5,7 @@ the two hot GETs (one application, one configuration) and the middleware call `r
 and `caller_of` directly instead, because each FastAPI dependency costs every request a
 measurable share of its time.
 """
+
 from typing import Annotated
 
 from fastapi import Depends, Request

@@ -1,9 +1,9 @@
 """Probes: liveness (/health) and readiness (/ready)."""
+
 from fastapi import APIRouter, Request
 
-from config_service.api.dependencies import Db
+from config_service.api.dependencies import Db, runtime_of
 from config_service.services.readiness import check_ready
-from config_service.api.dependencies import runtime_of
 
 router = APIRouter(tags=["probes"])
 

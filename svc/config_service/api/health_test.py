@@ -1,8 +1,8 @@
 from fastapi.testclient import TestClient
 
 from config_service.conftest import make_settings
-from config_service.testing.faults import database_down, database_name, kill_sessions
 from config_service.main import create_app
+from config_service.testing.faults import database_down, database_name, kill_sessions
 
 
 def test_health_is_ok(client):

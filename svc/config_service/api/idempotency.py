@@ -1,18 +1,20 @@
 """The Idempotency-Key header of POST requests: a retry by the same token gets the first answer,
 not a second write. Answers are plain data, made by pure functions; the Response is made once,
 here, on the event loop."""
+
 import hashlib
-from typing import Annotated, Callable, TypeVar
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from config_service.api.bodies import JSON
-from config_service.domain.access import Principal
 from config_service.db.database import Database, Written
-from config_service.services import idempotency
+from config_service.domain.access import Principal
 from config_service.domain.rows import StoredAnswer
+from config_service.services import idempotency
 from config_service.services.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -24,8 +26,9 @@ async def idempotency_key(request: Request) -> str | None:
     """The request's Idempotency-Key: 1-255 printable ASCII characters, or none."""
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
-        raise RequestValidationError([{"loc": ("header", "Idempotency-Key"),
-                                       "msg": f"must be 1-{MAX_KEY_LENGTH} printable ASCII characters"}])
+        raise RequestValidationError(
+            [{"loc": ("header", "Idempotency-Key"), "msg": f"must be 1-{MAX_KEY_LENGTH} printable ASCII characters"}]
+        )
     return key
 
 
@@ -48,9 +51,16 @@ def response(kept: StoredAnswer, replayed: bool = False) -> Response:
     return Response(kept["body"], status_code=kept["status"], headers=headers, media_type=JSON)
 
 
-async def write_once(db: Database, request: Request, key: str | None, body: BaseModel, caller: Principal,
-                     authorize: Callable[[UnitOfWork], None], use_case: Callable[[UnitOfWork], T],
-                     answer_of: Callable[[Written[T]], StoredAnswer]) -> Response:
+async def write_once(
+    db: Database,
+    request: Request,
+    key: str | None,
+    body: BaseModel,
+    caller: Principal,
+    authorize: Callable[[UnitOfWork], None],
+    use_case: Callable[[UnitOfWork], T],
+    answer_of: Callable[[Written[T]], StoredAnswer],
+) -> Response:
     """Run the write and answer with `answer_of(written)`; under a key, a retry of the same
     token gets the stored answer (its Change-Seq included), after `authorize` (the write's own
     access checks) passed again."""
@@ -60,8 +70,15 @@ async def write_once(db: Database, request: Request, key: str | None, body: Base
     request_print = fingerprint(request.method, request.url.path, body)
 
     def write(uow: UnitOfWork) -> tuple[StoredAnswer, bool]:
-        return idempotency.once(uow, owner, key, request_print, lambda: authorize(uow), lambda: use_case(uow),
-                                lambda result, changes: answer_of(Written(result, changes)))
+        return idempotency.once(
+            uow,
+            owner,
+            key,
+            request_print,
+            lambda: authorize(uow),
+            lambda: use_case(uow),
+            lambda result, changes: answer_of(Written(result, changes)),
+        )
 
     kept, replayed = (await db.write(write, caller.name)).result
     return response(kept, replayed)

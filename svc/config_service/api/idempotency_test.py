@@ -16,8 +16,9 @@ def count(client, path=APPS) -> int:
 
 def test_a_retry_with_the_same_key_and_body_gets_the_first_answer_without_a_second_write(client):
     first = client.post(APPS, json={"name": "billing"}, headers={"Idempotency-Key": "k-1"})
-    again = client.post(APPS, content=b'{ "name" : "billing" }',
-                        headers={"Idempotency-Key": "k-1", "content-type": "application/json"})
+    again = client.post(
+        APPS, content=b'{ "name" : "billing" }', headers={"Idempotency-Key": "k-1", "content-type": "application/json"}
+    )
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
     assert again.headers["etag"] == first.headers["etag"] and again.headers["idempotent-replayed"] == "true"
@@ -38,8 +39,12 @@ def test_the_same_key_with_another_body_or_endpoint_is_422(client):
     other = client.post(APPS, json={"name": "shipping"}, headers={"Idempotency-Key": "k-1"})
     assert assert_problem(other, 422)["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     app_id = client.get(APPS).json()[0]["id"]
-    assert_problem(client.post(CONFIGS, json={"application_id": app_id, "name": "db", "config": {}},
-                               headers={"Idempotency-Key": "k-1"}), 422)
+    assert_problem(
+        client.post(
+            CONFIGS, json={"application_id": app_id, "name": "db", "config": {}}, headers={"Idempotency-Key": "k-1"}
+        ),
+        422,
+    )
     assert count(client) == 1
 
 
@@ -59,14 +64,18 @@ def test_a_failed_write_keeps_no_answer_under_its_key(client):
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("other_commits", [True, False])
-async def test_a_request_whose_key_is_held_by_a_running_write_waits_for_its_outcome(api, settings, connection,
-                                                                                   other_commits):
+async def test_a_request_whose_key_is_held_by_a_running_write_waits_for_its_outcome(
+    api, settings, connection, other_commits
+):
     """Another request holds the key (its transaction claimed it and has not ended): this
     one waits, then replays that answer if it committed, or writes itself if it rolled back."""
     held = fingerprint("POST", APPS, ApplicationCreate(name="billing"))
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO idempotency_keys (key, fingerprint, status, headers, body)"
-                       " VALUES ('k-3', %s, 201, '{\"etag\": \"\\\"1\\\"\"}', '{\"first\": true}')", (held,))
+        cursor.execute(
+            "INSERT INTO idempotency_keys (key, fingerprint, status, headers, body)"
+            ' VALUES (\'k-3\', %s, 201, \'{"etag": "\\"1\\""}\', \'{"first": true}\')',
+            (held,),
+        )
     task = asyncio.ensure_future(api.post(APPS, json={"name": "billing"}, headers={"Idempotency-Key": "k-3"}))
     await asyncio.to_thread(wait_for_lock_waiters, database_name(settings), 1)
     connection.commit() if other_commits else connection.rollback()

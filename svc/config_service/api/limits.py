@@ -9,11 +9,14 @@ client that connects and then sends nothing, or sends a head or a body a byte at
 its connection forever. Once a request's head and body are in, no clock runs, so held
 long-polls and streams last as long as they are meant to.
 """
+
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import h11
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -24,15 +27,23 @@ TURNED_AWAY_LINGER_SECONDS = 1.0
 def problem_response(status: int, title: str, detail: str, headers: bytes = b"") -> bytes:
     """A whole HTTP/1.1 problem+json response that closes the connection, for answers given before any app runs."""
     body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
-    return (b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\n" % (status, title.encode()) + headers
-            + b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body) + body)
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\n" % (status, title.encode())
+        + headers
+        + b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body)
+        + body
+    )
 
 
-RESPONSE_431 = problem_response(431, "Request Header Fields Too Large",
-                                f"the request line and headers must fit in {MAX_HEAD_BYTES} bytes")
-RESPONSE_503 = problem_response(503, "Service Unavailable",
-                                "this worker holds as many connections as it may; try again shortly",
-                                b"retry-after: 1\r\n")
+RESPONSE_431 = problem_response(
+    431, "Request Header Fields Too Large", f"the request line and headers must fit in {MAX_HEAD_BYTES} bytes"
+)
+RESPONSE_503 = problem_response(
+    503,
+    "Service Unavailable",
+    "this worker holds as many connections as it may; try again shortly",
+    b"retry-after: 1\r\n",
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,13 @@ class TurnedAway(asyncio.Protocol):
 class SlowClientCut:
     """The connection cap and the two clocks both protocols share; each protocol says where its request stands."""
 
+    # What the uvicorn protocol it is mixed into (HttpToolsProtocol, H11Protocol) provides.
+    connections: set[Any]
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    flow: FlowControl
+    cycle: Any  # each protocol's own RequestResponseCycle
+
     def __init__(self, *args, limits: Limits, **kwargs):
         super().__init__(*args, **kwargs)
         self.limits = limits
@@ -86,13 +104,13 @@ class SlowClientCut:
         if len(self.connections) >= self.limits.max_connections:
             transport.set_protocol(TurnedAway(transport))
             return
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]  # the uvicorn protocol's, next in the MRO
         self._start_head_clock()  # the first request's head is due from the moment the client connects
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_clock()
         self._stop_body_clock()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]  # the uvicorn protocol's, next in the MRO
 
     def _start_head_clock(self) -> None:
         if self._head_clock is None:

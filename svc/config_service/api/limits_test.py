@@ -1,5 +1,6 @@
 """The hardened HTTP protocols on a real socket: 431 for heads over 16 KiB, slow heads and stalled
 bodies cut, 503 past the connection cap, held requests and streams untouched."""
+
 import asyncio
 import json
 import socket
@@ -48,6 +49,7 @@ def make_app() -> FastAPI:
             yield b"data: one\n\n"
             await asyncio.sleep(HOLD)
             yield b"data: two\n\n"
+
         return StreamingResponse(events(), media_type="text/event-stream")
 
     @app.post("/late-echo")
@@ -62,8 +64,14 @@ def make_app() -> FastAPI:
 def running(protocol, limits: Limits):
     """A real uvicorn server with `protocol` bound to `limits`, as serve.py binds it; yields its port."""
     port = free_port()
-    config = uvicorn.Config(make_app(), port=port, http=partial(protocol, limits=limits),
-                            h11_max_incomplete_event_size=MAX_HEAD_BYTES, log_level="critical", lifespan="off")
+    config = uvicorn.Config(
+        make_app(),
+        port=port,
+        http=partial(protocol, limits=limits),
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        log_level="critical",
+        lifespan="off",
+    )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
@@ -115,15 +123,21 @@ def status_and_body(answer: bytes) -> tuple[int, dict]:
 
 
 def test_a_head_within_the_limit_is_served(server):
-    answer, _ = exchange(server, b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 15000 + b"\r\nConnection: close\r\n\r\n")
+    answer, _ = exchange(
+        server, b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 15000 + b"\r\nConnection: close\r\n\r\n"
+    )
     assert status_and_body(answer)[0] == 200
 
 
-@pytest.mark.parametrize("head", [
-    b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n",
-    b"GET /ok?" + b"q" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /ok HTTP/1.1\r\nHost: x\r\n" + b"X-Many: aaaaaaaaaaaaaaaaaaaaaaaaaa\r\n" * 700 + b"\r\n",
-], ids=["one long header", "long request line", "many headers"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n",
+        b"GET /ok?" + b"q" * 17000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /ok HTTP/1.1\r\nHost: x\r\n" + b"X-Many: aaaaaaaaaaaaaaaaaaaaaaaaaa\r\n" * 700 + b"\r\n",
+    ],
+    ids=["one long header", "long request line", "many headers"],
+)
 def test_a_head_over_the_limit_is_431_problem_json(server, head):
     status, body = status_and_body(exchange(server, head)[0])
     assert status == 431 and body["status"] == 431 and body["title"] == "Request Header Fields Too Large"
@@ -139,9 +153,11 @@ def test_an_endless_header_is_refused_before_it_is_buffered(server):
 def test_a_large_body_after_a_small_head_is_not_mistaken_for_a_head(server):
     data = "x" * 300_000
     body = json.dumps({"data": data}).encode()
-    head = (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
-    answer, _ = exchange(server, head, [body[i:i + 1000] for i in range(0, len(body), 1000)])
+    head = (
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    answer, _ = exchange(server, head, [body[i : i + 1000] for i in range(0, len(body), 1000)])
     assert status_and_body(answer)[0] == 200
 
 
@@ -174,10 +190,11 @@ def read_response(sock: socket.socket) -> bytes:
 
 def dribble(sock: socket.socket, data: bytes) -> None:
     """Send `data` a byte at a time, from a thread, until the server closes the connection."""
+
     def send():
         try:
             for i in range(len(data)):
-                sock.sendall(data[i:i + 1])
+                sock.sendall(data[i : i + 1])
                 time.sleep(CLOCK / 5)
         except OSError:
             pass  # closed, as the tests expect
@@ -189,11 +206,15 @@ HALF_A_HEAD = b"GET /ok HTTP/1.1\r\nHost: x\r\n"
 CLOSING_GET = b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 
 
-@pytest.mark.parametrize("send", [
-    lambda sock: None,
-    lambda sock: sock.sendall(HALF_A_HEAD),
-    lambda sock: dribble(sock, HALF_A_HEAD + b"X-Drip: " + b"a" * 1000),
-], ids=["nothing", "half a head", "a head a byte at a time"])
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda sock: None,
+        lambda sock: sock.sendall(HALF_A_HEAD),
+        lambda sock: dribble(sock, HALF_A_HEAD + b"X-Drip: " + b"a" * 1000),
+    ],
+    ids=["nothing", "half a head", "a head a byte at a time"],
+)
 def test_a_head_not_whole_within_the_head_timeout_is_cut(server, send):
     started = time.monotonic()
     with connect(server) as sock:
@@ -240,18 +261,22 @@ def test_a_pipelined_head_left_unfinished_is_cut_once_its_turn_comes(server):
 def test_a_body_that_stalls_is_cut(server):
     started = time.monotonic()
     with connect(server) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n" + b'{"data": "')  # 10 of its 100 bytes
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n" + b'{"data": "'
+        )  # 10 of its 100 bytes
         assert read_until_closed(sock) == b""
     assert CLOCK * 0.8 < time.monotonic() - started < CLOCK * 4
 
 
 def test_a_body_that_keeps_coming_is_read_whole_however_long_it_takes(server):
     body = json.dumps({"data": "x" * 88}).encode()
-    pieces = [body[i:i + 25] for i in range(0, len(body), 25)]
+    pieces = [body[i : i + 25] for i in range(0, len(body), 25)]
     with connect(server) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        sock.sendall(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        )
         for piece in pieces:
             time.sleep(CLOCK / 3)  # each gap within the stall limit, all of them together past it
             sock.sendall(piece)
@@ -259,12 +284,22 @@ def test_a_body_that_keeps_coming_is_read_whole_however_long_it_takes(server):
     assert status_and_body(answer)[0] == 200 and b'"size":88' in answer
 
 
-@pytest.mark.parametrize("pieces, expected", [
-    ([b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"], b'{"held":true}'),
-    ([b"POST /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-      b"Content-Length: 2\r\n\r\n", b"{}"], b'{"held":true}'),  # the body apart, so its clock starts
-    ([b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"], b"data: two"),
-], ids=["held GET", "held after its body", "stream"])
+@pytest.mark.parametrize(
+    "pieces, expected",
+    [
+        ([b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"], b'{"held":true}'),
+        (
+            [
+                b"POST /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 2\r\n\r\n",
+                b"{}",
+            ],
+            b'{"held":true}',
+        ),  # the body apart, so its clock starts
+        ([b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"], b"data: two"),
+    ],
+    ids=["held GET", "held after its body", "stream"],
+)
 def test_held_requests_and_streams_outlast_both_clocks(server, pieces, expected):
     with connect(server) as sock:
         for piece in pieces:
@@ -277,16 +312,20 @@ def test_held_requests_and_streams_outlast_both_clocks(server, pieces, expected)
 def test_a_body_the_app_reads_late_is_not_taken_for_a_stall(server):
     body = b"x" * 300_000  # past uvicorn's 64 KiB buffer: reading pauses until the app asks for it
     with connect(server) as sock:
-        sock.sendall(b"POST /late-echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.sendall(
+            b"POST /late-echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
         answer = read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 200") and b'"size":300000' in answer
 
 
 def test_a_client_awaiting_100_continue_is_not_taken_for_a_stall(server):
     with connect(server) as sock:
-        sock.sendall(b"POST /late-echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
-                     b"Content-Length: 10\r\n\r\n")
+        sock.sendall(
+            b"POST /late-echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n"
+            b"Content-Length: 10\r\n\r\n"
+        )
         assert sock.recv(100).startswith(b"HTTP/1.1 100")  # sent once the app asks for the body
         sock.sendall(b"x" * 10)
         answer = read_until_closed(sock)

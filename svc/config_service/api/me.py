@@ -1,8 +1,9 @@
 """/api/v1/me: who the request's token is, so a client (the console) knows what it may do."""
+
 from fastapi import APIRouter
 
-from config_service.api.dependencies import Caller
 from config_service.api.bodies import json_response
+from config_service.api.dependencies import Caller
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import Me
 

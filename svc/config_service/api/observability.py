@@ -1,4 +1,5 @@
 """Request ids, one access log line per request, and the last word on unexpected errors."""
+
 import logging
 import random
 import re
@@ -16,7 +17,7 @@ VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 def new_request_id() -> str:
     """32 hex digits. Request ids correlate log lines, they guard nothing: no system call for
-    random bytes on every request (uuid4 read /dev/urandom each time: ~10 us)."""
+    random bytes on every request, as uuid4's read of /dev/urandom would be."""
     return f"{random.getrandbits(128):032x}"
 
 
@@ -59,5 +60,12 @@ class RequestContext:
             await response(scope, receive, send_with_id)
         finally:
             principal = scope["state"].get("principal")
-            access_log.info("%s %s %s %.1fms request_id=%s token=%s", scope["method"], scope["path"], status or "-",
-                            (time.perf_counter() - started) * 1000, request_id, principal.name if principal else "-")
+            access_log.info(
+                "%s %s %s %.1fms request_id=%s token=%s",
+                scope["method"],
+                scope["path"],
+                status or "-",
+                (time.perf_counter() - started) * 1000,
+                request_id,
+                principal.name if principal else "-",
+            )

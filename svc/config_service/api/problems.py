@@ -1,7 +1,10 @@
 """Every error as application/problem+json (RFC 9457), never a stack trace or driver text."""
+
 import json
 import re
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -9,10 +12,23 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from config_service.api.schemas import Problem
-from config_service.domain.errors import (Conflict, Forbidden, InvalidReference, KeyReused, NotFound, OperationFailed, OutcomeUnknown,
-                    PreconditionMissing, ServiceError, StaleVersion, TooLarge, Unauthenticated, Unavailable)
 from config_service.api.dependencies import request_id_of
+from config_service.api.schemas import Problem
+from config_service.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidReference,
+    KeyReused,
+    NotFound,
+    OperationFailed,
+    OutcomeUnknown,
+    PreconditionMissing,
+    ServiceError,
+    StaleVersion,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
 
 PROBLEM_TYPE = "about:blank"
 # The one failure a client must not simply retry: read first, or resend with the same Idempotency-Key.
@@ -27,8 +43,9 @@ class ProblemResponse(JSONResponse):
     media_type = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, headers: dict | None = None, request_id: str | None = None,
-            **fields):
+def problem(
+    status: int, detail: str, *, headers: Mapping[str, str] | None = None, request_id: str | None = None, **fields
+):
     """A problem+json response; `fields` adds members, such as `errors` ({loc, msg} each)."""
     body = {"type": PROBLEM_TYPE, "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **fields}
     if request_id is not None:
@@ -51,8 +68,9 @@ def _location(item: dict) -> tuple[list[str], str]:
     return [part if PLAIN_NAME.fullmatch(part) else "(field)" for part in parts], message
 
 
-def validation_errors(raw: list[dict]) -> list[dict]:
+def validation_errors(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Location and message of each failure, shortened, without the input; as many as fit."""
+    errors: list[dict[str, Any]]
     errors, budget = [], ERRORS_BUDGET
     for item in raw:
         loc, msg = _location(item)
@@ -76,8 +94,11 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
         case PreconditionMissing():
             return 428, {}, {}
         case OutcomeUnknown():
-            return 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, {"type": OUTCOME_UNKNOWN_TYPE,
-                                                                     "title": "Outcome Unknown"}
+            return (
+                503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                {"type": OUTCOME_UNKNOWN_TYPE, "title": "Outcome Unknown"},
+            )
         case NotFound():
             return 404, {}, {}
         case Conflict():
@@ -114,8 +135,13 @@ async def _validation_error(request: Request, error: RequestValidationError):
     # A transaction's malformed operation is named by its index (api/transactions.py).
     index = getattr(error, "operation_index", None)
     named = {} if index is None else {"operation_index": index}
-    return problem(422, "the request is not valid", errors=validation_errors(error.errors()),
-                   request_id=_request_id(request), **named)
+    return problem(
+        422,
+        "the request is not valid",
+        errors=validation_errors(error.errors()),
+        request_id=_request_id(request),
+        **named,
+    )
 
 
 async def _http_error(request: Request, error: HTTPException):
@@ -128,7 +154,7 @@ async def _http_error(request: Request, error: HTTPException):
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods = set()
+    methods: set[str] = set()
     for route in request.app.router.routes:
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
@@ -142,19 +168,24 @@ def _request_id(request: Request) -> str | None:
 def install_problem_handlers(app: FastAPI) -> None:
     """Route the service's, validation and HTTP errors through problem+json (RequestContext
     answers anything unexpected)."""
-    app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
+    # Starlette types every handler as taking any Exception; each of these is called only with
+    # instances of the class it is registered for.
+    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]  # see above
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]  # see above
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]  # see above
     document_problems(app)
 
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
-def problem_responses(*statuses: int) -> dict[int, dict]:
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, each an application/problem+json body."""
     return {
-        status: {"description": HTTPStatus(status).phrase, "content": {"application/problem+json": {"schema": PROBLEM_REF}}}
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+        }
         for status in statuses
     }
 
@@ -163,13 +194,14 @@ def document_problems(app: FastAPI) -> None:
     """Add the Problem schema that problem_responses refers to to the app's OpenAPI."""
     build = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
             problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(problem_schema.pop("$defs", {}))
             components["Problem"] = problem_schema
-        return app.openapi_schema
+        return cast("dict[str, Any]", app.openapi_schema)  # build() (FastAPI.openapi) stored it
 
-    app.openapi = openapi
+    # FastAPI's documented way to extend the schema: replace app.openapi (mypy refuses method assignment).
+    app.openapi = openapi  # type: ignore[method-assign]

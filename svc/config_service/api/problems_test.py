@@ -22,9 +22,13 @@ def client():
 
     @app.get("/raise/{kind}")
     async def raise_(kind: str):
-        raise {"404": NotFound("no such thing"), "409": Conflict("taken"), "503": Unavailable("down"),
-               "422": InvalidReference("names nothing", "application_id"),
-               "412": StaleVersion("configuration", 4)}[kind]
+        raise {
+            "404": NotFound("no such thing"),
+            "409": Conflict("taken"),
+            "503": Unavailable("down"),
+            "422": InvalidReference("names nothing", "application_id"),
+            "412": StaleVersion("configuration", 4),
+        }[kind]
 
     @app.post("/body")
     async def body(payload: Body):

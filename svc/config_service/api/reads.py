@@ -1,9 +1,11 @@
 """Reads of one resource: from the worker's cache when it may answer, and held for a change
 when the client asks (`If-None-Match` with `Prefer: wait=S`)."""
+
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
-from typing import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -13,11 +15,13 @@ from config_service.api.conditional import none_match
 from config_service.api.dependencies import caller_of, runtime_of
 from config_service.cache.read_cache import Entry
 from config_service.domain.access import access_of
+from config_service.feed.hub import Predicate
 
 MAX_WAIT_SECONDS = 60
 # Held requests also look at the database this often, in case the listener is down.
 RECHECK_SECONDS = 1.0
 PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,9})(?:\s*(?:[,;]|$))", re.IGNORECASE)
+Loaded = TypeVar("Loaded")  # what a read loads and the cache's entry is encoded from
 
 
 def encoded(model: BaseModel, version: int, modified, application_id: str) -> Entry:
@@ -40,8 +44,13 @@ def answer(request: Request, entry: Entry, headers: dict | None = None) -> Respo
     return Response(entry.body, media_type=JSON, headers=validators)
 
 
-async def read_or_watch(request: Request, key: tuple, load: Callable[[], Awaitable[dict]],
-                        encode: Callable[[dict], Entry], changes_it: Callable[[dict], bool]) -> Response:
+async def read_or_watch(
+    request: Request,
+    key: tuple,
+    load: Callable[[], Awaitable[Loaded]],
+    encode: Callable[[Loaded], Entry],
+    changes_it: Predicate,
+) -> Response:
     """Answer a GET; with If-None-Match naming the current version and Prefer: wait=S, hold
     it (on the event loop: no connection, no thread) until the resource changes or S passes.
 

@@ -16,9 +16,19 @@ def request_with(prefer: str | None) -> Request:
     return Request({"type": "http", "method": "GET", "path": "/", "headers": headers, "query_string": b""})
 
 
-@pytest.mark.parametrize("prefer, seconds", [(None, None), ("wait=5", 5), ("respond-async, wait=10", 10),
-                                             ("wait=600", 60), ("WAIT=3", 3), ("handling=lenient", None),
-                                             ("wait=x", None), ("wait=5x", None)])
+@pytest.mark.parametrize(
+    "prefer, seconds",
+    [
+        (None, None),
+        ("wait=5", 5),
+        ("respond-async, wait=10", 10),
+        ("wait=600", 60),
+        ("WAIT=3", 3),
+        ("handling=lenient", None),
+        ("wait=x", None),
+        ("wait=5x", None),
+    ],
+)
 async def test_prefer_wait_is_read_and_capped_at_60(prefer, seconds):
     assert prefer_wait(request_with(prefer)) == seconds
 

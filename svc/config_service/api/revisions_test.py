@@ -28,7 +28,10 @@ def test_every_change_is_a_revision_listed_newest_first(client, app_id):
     client.put(f"{CONFIGS}/{id}", json={"name": "db", "config": {"v": 3}})
     revisions = history(client, id).json()
     assert [(r["version"], r["change"], r["config"]) for r in revisions] == [
-        (3, "update", {"v": 3}), (2, "update", {"v": 2}), (1, "create", {"v": 1})]
+        (3, "update", {"v": 3}),
+        (2, "update", {"v": 2}),
+        (1, "create", {"v": 1}),
+    ]
     assert all(r["configuration_id"] == id and r["application_id"] == app_id and r["changed_at"] for r in revisions)
 
 
@@ -67,7 +70,10 @@ def test_restore_makes_a_past_revision_current_as_a_new_version(client, app_id):
     assert (body["name"], body["comments"], body["config"], body["version"]) == ("database", None, {"v": 1}, 3)
     assert response.headers["etag"] == '"3"'
     assert [(r["version"], r["change"]) for r in history(client, id).json()] == [
-        (3, "restore"), (2, "update"), (1, "create")]
+        (3, "restore"),
+        (2, "update"),
+        (1, "create"),
+    ]
 
 
 def test_restore_honours_if_match(client, app_id):

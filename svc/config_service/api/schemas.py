@@ -1,10 +1,21 @@
 """Request and response bodies, and the checks that run before the database."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      RootModel, StringConstraints, WithJsonSchema)
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_extra_types.ulid import ULID
 
 from config_service.domain.json_rules import no_nul, not_blank, storable_json
@@ -27,8 +38,9 @@ Id = Annotated[
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": ULID_PATTERN, "examples": ["01JB8Z6Q3M5T2V7X9Y1ZAB4CDE"]}),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(not_blank),
-                 AfterValidator(no_nul)]
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=256), AfterValidator(not_blank), AfterValidator(no_nul)
+]
 Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValidator(no_nul)]
 Config = Annotated[dict[str, Any], AfterValidator(storable_json)]
 # Page size of every list: 1-1000, 100 by default.
@@ -58,9 +70,18 @@ class ConfigurationCreate(RequestBody):
     comments: Comments = None
     config: Config
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE", "name": "database", "comments": None,
-        "config": {"host": "db.internal", "port": 5432, "tls": True}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "name": "database",
+                    "comments": None,
+                    "config": {"host": "db.internal", "port": 5432, "tls": True},
+                }
+            ]
+        }
+    )
 
 
 class ConfigurationUpdate(RequestBody):
@@ -71,8 +92,11 @@ class ConfigurationUpdate(RequestBody):
     comments: Comments = None
     config: Config
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "name": "database", "comments": "moved", "config": {"host": "db2.internal", "port": 5432}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "database", "comments": "moved", "config": {"host": "db2.internal", "port": 5432}}]
+        }
+    )
 
 
 class ApplicationSummary(BaseModel):
@@ -205,17 +229,37 @@ class CheckOp(OnExistingOp):
     kind: Literal["application", "configuration"]
 
 
-Operation = Annotated[CreateApplicationOp | UpdateApplicationOp | DeleteApplicationOp | CreateConfigurationOp
-                      | UpdateConfigurationOp | DeleteConfigurationOp | RestoreConfigurationOp | CheckOp,
-                      Field(discriminator="op")]
+Operation = Annotated[
+    CreateApplicationOp
+    | UpdateApplicationOp
+    | DeleteApplicationOp
+    | CreateConfigurationOp
+    | UpdateConfigurationOp
+    | DeleteConfigurationOp
+    | RestoreConfigurationOp
+    | CheckOp,
+    Field(discriminator="op"),
+]
 
 
 class TransactionRequest(RequestBody):
     operations: list[Operation] = Field(min_length=1)
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"operations": [
-        {"op": "create_application", "ref": "pay", "body": {"name": "payments"}},
-        {"op": "create_configuration", "body": {"application_ref": "pay", "name": "db", "config": {"host": "db1"}}}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "operations": [
+                        {"op": "create_application", "ref": "pay", "body": {"name": "payments"}},
+                        {
+                            "op": "create_configuration",
+                            "body": {"application_ref": "pay", "name": "db", "config": {"host": "db1"}},
+                        },
+                    ]
+                }
+            ]
+        }
+    )
 
 
 class ExportedConfiguration(RequestBody):
@@ -236,9 +280,17 @@ class ExportDocument(RequestBody):
     application: ExportedApplication
     configurations: list[ExportedConfiguration] = Field(max_length=100_000)
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "format": "config-service/v1", "application": {"name": "billing", "comments": None},
-        "configurations": [{"name": "database", "comments": None, "config": {"host": "db.internal"}}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "config-service/v1",
+                    "application": {"name": "billing", "comments": None},
+                    "configurations": [{"name": "database", "comments": None, "config": {"host": "db.internal"}}],
+                }
+            ]
+        }
+    )
 
 
 TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$")]
@@ -246,7 +298,7 @@ TokenName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,128}$
 
 def _in_utc(value: datetime) -> datetime:
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("must be a time before the year 10000 in UTC") from None
 

@@ -1,17 +1,25 @@
 """The OpenAPI side of authentication: the bearer scheme, and the scope each operation needs."""
+
+from typing import Any, cast
+
 from fastapi import FastAPI
 
 from config_service.api.authentication import PROTECTED, required_scope
 
-SCHEME = {"bearer": {"type": "http", "scheme": "bearer",
-                     "description": "`Authorization: Bearer cfg_...`: an API token (see the README's Security section)."}}
+SCHEME = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Authorization: Bearer cfg_...`: an API token (see the README's Security section).",
+    }
+}
 
 
 def document_security(app: FastAPI) -> None:
     """Declare the bearer scheme, and on every /api/v1 operation the scope it needs."""
     build = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
             schema.setdefault("components", {})["securitySchemes"] = SCHEME
@@ -21,7 +29,10 @@ def document_security(app: FastAPI) -> None:
                         scope = required_scope(method.upper(), path)
                         operation["security"] = [{"bearer": []}]
                         operation["x-required-scope"] = scope
-                        operation["description"] = operation.get("description", "") + f"\n\nNeeds a token with the `{scope}` scope."
-        return app.openapi_schema
+                        operation["description"] = (
+                            operation.get("description", "") + f"\n\nNeeds a token with the `{scope}` scope."
+                        )
+        return cast("dict[str, Any]", app.openapi_schema)  # build() (in the end FastAPI.openapi) stored it
 
-    app.openapi = openapi
+    # FastAPI's documented way to extend the schema: replace app.openapi (mypy refuses method assignment).
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,24 +1,27 @@
 """Export an application by name, and import such a document into this environment."""
+
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from config_service.api.dependencies import Caller, CallerAccess
 from config_service.api.bodies import json_body, request_body_doc
-from config_service.api.dependencies import Db
 from config_service.api.conditional import change_seq_header
+from config_service.api.dependencies import Caller, CallerAccess, Db, runtime_of
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ExportDocument, Id
 from config_service.services import transfer
-from config_service.api.dependencies import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["transfer"])
 
 
-@router.get("/applications/{id}/export", response_model=ExportDocument, summary="An application, portable",
-            responses=problem_responses(404, 413, 422, 503))
+@router.get(
+    "/applications/{id}/export",
+    response_model=ExportDocument,
+    summary="An application, portable",
+    responses=problem_responses(404, 413, 422, 503),
+)
 async def export_application(request: Request, db: Db, access: CallerAccess, id: Id):
     """`{"format": "config-service/v1", "application": {"name", "comments"}, "configurations":
     [{"name", "comments", "config"}...]}`: names, no ids, configurations by name (code-point
@@ -28,12 +31,21 @@ async def export_application(request: Request, db: Db, access: CallerAccess, id:
     return JSONResponse(await db.read(lambda uow: transfer.export_application(uow, access, str(id), budget)))
 
 
-@router.post("/import", summary="Import an exported application: a plan, or the plan applied",
-             responses=problem_responses(403, 409, 413, 415, 422, 503), openapi_extra=request_body_doc(ExportDocument))
-async def import_application(request: Request, db: Db, caller: Caller, access: CallerAccess,
-                             document: Annotated[ExportDocument, Depends(json_body(ExportDocument))],
-                             mode: Literal["merge", "replace"] = "merge",
-                             dry_run: Annotated[bool, Query()] = False):
+@router.post(
+    "/import",
+    summary="Import an exported application: a plan, or the plan applied",
+    responses=problem_responses(403, 409, 413, 415, 422, 503),
+    openapi_extra=request_body_doc(ExportDocument),
+)
+async def import_application(
+    request: Request,
+    db: Db,
+    caller: Caller,
+    access: CallerAccess,
+    document: Annotated[ExportDocument, Depends(json_body(ExportDocument))],
+    mode: Literal["merge", "replace"] = "merge",
+    dry_run: Annotated[bool, Query()] = False,
+):
     """Match by name: the application is created when absent (its comments updated when they
     differ); each configuration is created, updated (only when its comments or config differ)
     or left alone; with `mode=replace`, configurations absent from the document are deleted.
@@ -44,16 +56,17 @@ async def import_application(request: Request, db: Db, caller: Caller, access: C
     that many written, deletes of `mode=replace` included (413 above)."""
     limit = runtime_of(request).settings.max_transaction_operations
     if len(document.configurations) > limit:
-        raise RequestValidationError([{"loc": ("body", "configurations"),
-                                       "msg": f"at most {limit} configurations (MAX_TRANSACTION_OPERATIONS)"}])
+        raise RequestValidationError(
+            [{"loc": ("body", "configurations"), "msg": f"at most {limit} configurations (MAX_TRANSACTION_OPERATIONS)"}]
+        )
     names = [item.name for item in document.configurations]
     if len(names) != len(set(names)):
         raise RequestValidationError([{"loc": ("body", "configurations"), "msg": "configuration names must be unique"}])
     data = document.model_dump(mode="json")
     replace = mode == "replace"
     if dry_run:
-        return JSONResponse(await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False,
-                                                                               limit)))
-    written = await db.write(lambda uow: transfer.import_document(uow, access, data, replace, True, limit),
-                             caller.name)
+        return JSONResponse(
+            await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False, limit))
+        )
+    written = await db.write(lambda uow: transfer.import_document(uow, access, data, replace, True, limit), caller.name)
     return JSONResponse(written.result, headers=change_seq_header(written.seq))

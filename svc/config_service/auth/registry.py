@@ -1,9 +1,10 @@
 """A worker's map of usable tokens by the hash of their secret: checking a known token costs
 no database trip. The change listener reloads it on every token notification and reconnect;
 while it cannot vouch for the map, the database decides."""
+
 import math
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from config_service.domain.access import Principal
 from config_service.domain.secrets import hash_secret
@@ -17,7 +18,7 @@ def principal_of(row: dict) -> Principal:
 
 
 class TokenRegistry:
-    def __init__(self):
+    def __init__(self) -> None:
         self._by_hash: dict[str, tuple[Principal, datetime | None]] = {}
         self._expiry: dict[str, datetime | None] = {}  # token id -> expires_at, of the usable tokens
         self._loaded: frozenset[str] = frozenset()  # the ids of the last load (`forget` leaves them)
@@ -39,7 +40,7 @@ class TokenRegistry:
         if found is None:
             return digest, None
         principal, expires_at = found
-        if expires_at is not None and expires_at <= datetime.now(timezone.utc):
+        if expires_at is not None and expires_at <= datetime.now(UTC):
             return digest, None
         return digest, principal
 
@@ -65,7 +66,7 @@ class TokenRegistry:
         expires_at = self._expiry[principal.token_id]
         if expires_at is None:
             return math.inf
-        return max(0.0, (expires_at - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
 
     def vouches(self, principal: Principal | None) -> bool:
         """Whether the map's answer stands, or the database must decide (an unknown token is
@@ -75,8 +76,9 @@ class TokenRegistry:
     def may_look_up(self) -> bool:
         """Rate limit for database look-ups of tokens the map does not know."""
         now = time.monotonic()
-        self._allowance = min(UNKNOWN_LOOKUPS_PER_SECOND,
-                              self._allowance + (now - self._refilled) * UNKNOWN_LOOKUPS_PER_SECOND)
+        self._allowance = min(
+            UNKNOWN_LOOKUPS_PER_SECOND, self._allowance + (now - self._refilled) * UNKNOWN_LOOKUPS_PER_SECOND
+        )
         self._refilled = now
         if self._allowance < 1:
             return False

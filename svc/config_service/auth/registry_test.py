@@ -1,13 +1,19 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from config_service.domain.access import Principal
 from config_service.auth.registry import UNKNOWN_LOOKUPS_PER_SECOND, TokenRegistry
+from config_service.domain.access import Principal
 from config_service.domain.secrets import hash_secret
 
 
 def row(id, name, secret, expires_at=None, application_ids=None):
-    return {"id": id, "name": name, "scope": "read", "application_ids": application_ids,
-            "secret_hash": hash_secret(secret), "expires_at": expires_at}
+    return {
+        "id": id,
+        "name": name,
+        "scope": "read",
+        "application_ids": application_ids,
+        "secret_hash": hash_secret(secret),
+        "expires_at": expires_at,
+    }
 
 
 def test_a_known_token_is_found_by_the_hash_of_its_secret():
@@ -20,7 +26,7 @@ def test_a_known_token_is_found_by_the_hash_of_its_secret():
 
 def test_an_expired_token_is_not_known():
     registry = TokenRegistry()
-    registry.load([row("1", "old", "cfg_a", datetime.now(timezone.utc) - timedelta(seconds=1))])
+    registry.load([row("1", "old", "cfg_a", datetime.now(UTC) - timedelta(seconds=1))])
     assert registry.known("cfg_a")[1] is None
 
 
@@ -60,12 +66,18 @@ def test_the_map_vouches_only_while_trusted_and_sends_unknown_tokens_to_the_data
 
 def test_a_held_request_learns_how_long_its_token_stays_usable_and_that_an_expired_one_is_not():
     registry = TokenRegistry()
-    soon = datetime.now(timezone.utc) + timedelta(seconds=30)
-    registry.load([row("1", "ci", "cfg_a"), row("2", "brief", "cfg_b", soon),
-                   row("3", "old", "cfg_c", datetime.now(timezone.utc) - timedelta(seconds=1))])
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    registry.load(
+        [
+            row("1", "ci", "cfg_a"),
+            row("2", "brief", "cfg_b", soon),
+            row("3", "old", "cfg_c", datetime.now(UTC) - timedelta(seconds=1)),
+        ]
+    )
     registry.trusted = True
-    forever, brief, old = (Principal(name, "read", None, id) for id, name in (("1", "ci"), ("2", "brief"),
-                                                                              ("3", "old")))
+    forever, brief, old = (
+        Principal(name, "read", None, id) for id, name in (("1", "ci"), ("2", "brief"), ("3", "old"))
+    )
     assert registry.usable_for(forever) == float("inf") and registry.still_usable(forever)
     assert 29 < registry.usable_for(brief) <= 30 and registry.still_usable(brief)
     assert registry.usable_for(old) == 0 and not registry.still_usable(old)

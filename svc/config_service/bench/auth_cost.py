@@ -3,7 +3,9 @@ once, their runs alternating in pairs whose order flips each time (tokens-off, o
 so that the shared machine's drift falls on both alike and going first favours neither. A
 pair's ratio compares two runs seconds apart; the median of the ratios is the figure, with
 the req/s and the server CPU per request of each side."""
+
 import statistics
+from typing import Any
 
 SIDES = ("tokens", "off")
 
@@ -12,29 +14,41 @@ def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
     """`servers` maps each side to (pid, base_url); `measure(pid, base_url, scenario)` is one run."""
     results = {}
     for scenario in scenarios:
-        runs = {side: [] for side in SIDES}
+        runs: dict[str, list[Any]] = {side: [] for side in SIDES}
         for pair in range(pairs):
             for side in SIDES if pair % 2 == 0 else reversed(SIDES):
                 runs[side].append(measure(*servers[side], scenario))
-        pairs_of = list(zip(runs["tokens"], runs["off"]))
+        pairs_of = list(zip(runs["tokens"], runs["off"], strict=False))
         rps_ratios = [tokens["rps"] / off["rps"] for tokens, off in pairs_of]
         cpu_ratios = [tokens["cpu_ms_per_request"] / off["cpu_ms_per_request"] for tokens, off in pairs_of]
         results[scenario] = {
-            **{side: {"rps_median": statistics.median(run["rps"] for run in runs[side]),
-                      "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs[side]),
-                      "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs[side])}
-               for side in SIDES},
-            "rps_ratio": statistics.median(rps_ratios), "cpu_ratio": statistics.median(cpu_ratios),
-            "rps_ratios": rps_ratios, "cpu_ratios": cpu_ratios, "pairs": pairs,
+            **{
+                side: {
+                    "rps_median": statistics.median(run["rps"] for run in runs[side]),
+                    "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs[side]),
+                    "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs[side]),
+                }
+                for side in SIDES
+            },
+            "rps_ratio": statistics.median(rps_ratios),
+            "cpu_ratio": statistics.median(cpu_ratios),
+            "rps_ratios": rps_ratios,
+            "cpu_ratios": cpu_ratios,
+            "pairs": pairs,
         }
     return results
 
 
 def table(results: dict) -> str:
-    lines = ["| 1 worker each, alternating | tokens req/s | AUTH=off req/s | tokens/off req/s (median of pairs) "
-             "| CPU ms/req tokens | AUTH=off | tokens/off CPU |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| 1 worker each, alternating | tokens req/s | AUTH=off req/s | tokens/off req/s (median of pairs) "
+        "| CPU ms/req tokens | AUTH=off | tokens/off CPU |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for scenario, row in results.items():
         tokens, off = row["tokens"], row["off"]
-        lines.append(f"| `{scenario}` | {tokens['rps_median']:,.0f} | {off['rps_median']:,.0f} | {row['rps_ratio']:.1%} "
-                     f"| {tokens['cpu_ms_per_request']:.3f} | {off['cpu_ms_per_request']:.3f} | {row['cpu_ratio']:.1%} |")
+        lines.append(
+            f"| `{scenario}` | {tokens['rps_median']:,.0f} | {off['rps_median']:,.0f} | {row['rps_ratio']:.1%} "
+            f"| {tokens['cpu_ms_per_request']:.3f} | {off['cpu_ms_per_request']:.3f} | {row['cpu_ratio']:.1%} |"
+        )
     return "\n".join(lines)

@@ -8,8 +8,12 @@ def test_runs_alternate_in_pairs_whose_order_flips_and_the_figure_is_the_median_
 
     def measure(pid, base_url, scenario):
         calls.append((pid, base_url, scenario))
-        return {"rps": next(figures[base_url]), "cpu_ms_per_request": 0.102 if base_url == "t" else 0.1,
-                "non_2xx": 1 if base_url == "o" else 0, "socket_errors": 0}
+        return {
+            "rps": next(figures[base_url]),
+            "cpu_ms_per_request": 0.102 if base_url == "t" else 0.1,
+            "non_2xx": 1 if base_url == "o" else 0,
+            "socket_errors": 0,
+        }
 
     results = compare(measure, {"tokens": (1, "t"), "off": (2, "o")}, ["GET x"], pairs=3)
 

@@ -1,15 +1,17 @@
 """etcd 3.4 beside the service, in the same sitting: a throwaway node on 127.0.0.1 (data in a
 temporary folder, stopped by its pid), driven by wrk as the service is, through its JSON
 gateway: a put of a new key and a linearizable range read, with the bench's ~20-key value."""
+
 import base64
 import json
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import cast
 
 import httpx
 
@@ -46,14 +48,16 @@ def lua_script(scenario: str, value: dict) -> str:
     """A wrk script for one of SCENARIOS; `value` is stored as its JSON text."""
     headers = 'headers = {["Content-Type"] = "application/json"}\n'
     if scenario == SCENARIOS[0]:
-        return (BASE64_LUA + headers + f'value = "{encoded(json.dumps(value))}"\n'
-                "counter = 0\ntag = '0'\n"
-                "function init(args)\n  math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n"
-                "  tag = tostring(math.random(1, 1000000000))\nend\n"
-                "function request()\n  counter = counter + 1\n"
-                "  local body = '{\"key\":\"' .. base64('bench/' .. tag .. '/' .. counter) .. '\",\"value\":\"'"
-                " .. value .. '\"}'\n"
-                '  return wrk.format("POST", "/v3/kv/put", headers, body)\nend\n')
+        return (
+            BASE64_LUA + headers + f'value = "{encoded(json.dumps(value))}"\n'
+            "counter = 0\ntag = '0'\n"
+            "function init(args)\n  math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n"
+            "  tag = tostring(math.random(1, 1000000000))\nend\n"
+            "function request()\n  counter = counter + 1\n"
+            "  local body = '{\"key\":\"' .. base64('bench/' .. tag .. '/' .. counter) .. '\",\"value\":\"'"
+            " .. value .. '\"}'\n"
+            '  return wrk.format("POST", "/v3/kv/put", headers, body)\nend\n'
+        )
     body = json.dumps({"key": encoded(DOCUMENT_KEY)}).replace('"', '\\"')
     return headers + f'function request()\n  return wrk.format("POST", "/v3/kv/range", headers, "{body}")\nend\n'
 
@@ -64,11 +68,26 @@ def running(client_port: int, peer_port: int) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         client, peer = f"http://127.0.0.1:{client_port}", f"http://127.0.0.1:{peer_port}"
         process = subprocess.Popen(
-            [installed(), "--name", "bench", "--data-dir", str(Path(folder) / "data"),
-             "--listen-client-urls", client, "--advertise-client-urls", client,
-             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-             "--initial-cluster", f"bench={peer}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                cast(str, installed()),  # its callers check installed() first
+                "--name",
+                "bench",
+                "--data-dir",
+                str(Path(folder) / "data"),
+                "--listen-client-urls",
+                client,
+                "--advertise-client-urls",
+                client,
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+                "--initial-cluster",
+                f"bench={peer}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait_ready(client, process)
             yield client
@@ -79,8 +98,9 @@ def running(client_port: int, peer_port: int) -> Iterator[str]:
 
 def store_document(base_url: str, value: dict) -> None:
     """The key the range scenario reads."""
-    response = httpx.post(f"{base_url}/v3/kv/put", json={"key": encoded(DOCUMENT_KEY),
-                                                          "value": encoded(json.dumps(value))})
+    response = httpx.post(
+        f"{base_url}/v3/kv/put", json={"key": encoded(DOCUMENT_KEY), "value": encoded(json.dumps(value))}
+    )
     response.raise_for_status()
 
 
@@ -101,17 +121,21 @@ def ratios(results: dict, etcd: dict) -> dict:
     if not etcd or "2" not in results:
         return {}
     service = results["2"]
-    return {"PUT vs etcd put":
-            service["PUT /api/v1/configurations/{id}"]["rps_median"] / etcd[SCENARIOS[0]]["rps_median"],
-            "cached GET vs etcd range": service["GET /api/v1/configurations/{id}"]["rps_median"]
-            / etcd[SCENARIOS[1]]["rps_median"]}
+    return {
+        "PUT vs etcd put": service["PUT /api/v1/configurations/{id}"]["rps_median"] / etcd[SCENARIOS[0]]["rps_median"],
+        "cached GET vs etcd range": service["GET /api/v1/configurations/{id}"]["rps_median"]
+        / etcd[SCENARIOS[1]]["rps_median"],
+    }
 
 
 def table(etcd: dict, compared: dict) -> str:
     if not etcd:
         return "etcd: not installed (apt-get install etcd-server), not measured"
     lines = ["| etcd 3.4, one node | req/s median (min-max) | p50 ms | p99 ms |", "|---|---|---|---|"]
-    lines += [f"| `{name}` | {row['rps_median']:,.0f} ({row['rps_min']:,.0f}-{row['rps_max']:,.0f}) "
-              f"| {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |" for name, row in etcd.items()]
+    lines += [
+        f"| `{name}` | {row['rps_median']:,.0f} ({row['rps_min']:,.0f}-{row['rps_max']:,.0f}) "
+        f"| {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |"
+        for name, row in etcd.items()
+    ]
     lines += [f"\n{name} (2 workers): {ratio:.2f}x" for name, ratio in compared.items()]
     return "\n".join(lines)

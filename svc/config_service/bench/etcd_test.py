@@ -20,8 +20,12 @@ def test_the_range_script_reads_the_stored_document():
 
 
 def test_ratios_compare_two_workers_with_etcd():
-    results = {"2": {"PUT /api/v1/configurations/{id}": {"rps_median": 500.0},
-                     "GET /api/v1/configurations/{id}": {"rps_median": 6000.0}}}
+    results = {
+        "2": {
+            "PUT /api/v1/configurations/{id}": {"rps_median": 500.0},
+            "GET /api/v1/configurations/{id}": {"rps_median": 6000.0},
+        }
+    }
     measured = {etcd.SCENARIOS[0]: {"rps_median": 2000.0}, etcd.SCENARIOS[1]: {"rps_median": 5000.0}}
     assert etcd.ratios(results, measured) == {"PUT vs etcd put": 0.25, "cached GET vs etcd range": 1.2}
     assert etcd.ratios(results, {}) == {}

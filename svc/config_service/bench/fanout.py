@@ -2,6 +2,7 @@
 
 Clients are plain sockets (no HTTP library), so the client side costs little of the two cores.
 """
+
 import asyncio
 import statistics
 import time
@@ -52,8 +53,7 @@ async def _heard(reader: asyncio.StreamReader, marker: bytes) -> float:
     return time.monotonic()
 
 
-async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str, token: str,
-                  count: int = 1000) -> dict:
+async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str, token: str, count: int = 1000) -> dict:
     """`kind` is "long-poll" or "sse". Milliseconds from the PUT's response until each waiter heard of it."""
     host, port = base_url.removeprefix("http://").split(":")
     async with httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
@@ -69,31 +69,48 @@ async def fan_out(base_url: str, pid: int, config_id: str, name: str, kind: str,
         await settled(pid)  # every request taken in and waiting: the PUT's fan-out alone is timed
         held = resident_kib(pid)
         waiting = [asyncio.ensure_future(_heard(reader, marker)) for reader, _ in connections]
-        response = await client.put(f"/api/v1/configurations/{config_id}",
-                                    json={"name": name, "comments": f"fan-out {time.time()}", "config": {}})
+        response = await client.put(
+            f"/api/v1/configurations/{config_id}",
+            json={"name": name, "comments": f"fan-out {time.time()}", "config": {}},
+        )
         written = time.monotonic()
         assert response.status_code == 200, response.text
         heard = await asyncio.wait_for(asyncio.gather(*waiting), WAIT_SECONDS)
         for _, writer in connections:
             writer.close()
     latencies = sorted(max(0.0, at - written) * 1000 for at in heard)
-    return {"waiters": count, "p50_ms": statistics.median(latencies),
-            "p99_ms": latencies[int(len(latencies) * 0.99) - 1], "max_ms": latencies[-1],
-            "kib_per_waiter": (held - before) / count}
+    return {
+        "waiters": count,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "max_ms": latencies[-1],
+        "kib_per_waiter": (held - before) / count,
+    }
 
 
-async def put_latency(base_url: str, pid: int, config_id: str, name: str, other_application_id: str, token: str,
-                      waiters: int, puts: int = 300) -> dict:
+async def put_latency(
+    base_url: str,
+    pid: int,
+    config_id: str,
+    name: str,
+    other_application_id: str,
+    token: str,
+    waiters: int,
+    puts: int = 300,
+) -> dict:
     """Median and p99 ms of `puts` PUTs one after another, with no waiters held and then with
     `waiters` long-polls held on another application (none of which a PUT may wake)."""
     host, port = base_url.removeprefix("http://").split(":")
     async with httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
+
         async def timed() -> list[float]:
             latencies = []
             for n in range(puts):
                 started = time.perf_counter()
-                response = await client.put(f"/api/v1/configurations/{config_id}",
-                                            json={"name": name, "comments": f"latency {time.time()} {n}", "config": {}})
+                response = await client.put(
+                    f"/api/v1/configurations/{config_id}",
+                    json={"name": name, "comments": f"latency {time.time()} {n}", "config": {}},
+                )
                 latencies.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text
             return sorted(latencies)
@@ -105,14 +122,24 @@ async def put_latency(base_url: str, pid: int, config_id: str, name: str, other_
         await settled(pid)
         held = await timed()
         # A change of their application answers them all (a held request would keep the server from stopping).
-        response = await client.post("/api/v1/configurations", json={
-            "application_id": other_application_id, "name": f"bench-wake-{time.time()}", "config": {}})
+        response = await client.post(
+            "/api/v1/configurations",
+            json={"application_id": other_application_id, "name": f"bench-wake-{time.time()}", "config": {}},
+        )
         assert response.status_code == 201, response.text
-        await asyncio.wait_for(asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections)),
-                               WAIT_SECONDS)
+        await asyncio.wait_for(
+            asyncio.gather(*(reader.readuntil(b"\r\n\r\n") for reader, _ in connections)), WAIT_SECONDS
+        )
         for _, writer in connections:
             writer.close()
+
     def summary(latencies: list[float]) -> dict:
         return {"p50_ms": statistics.median(latencies), "p99_ms": latencies[int(len(latencies) * 0.99) - 1]}
-    return {"waiters": waiters, "puts": puts, "none": summary(alone), "held": summary(held),
-            "ratio": statistics.median(held) / statistics.median(alone)}
+
+    return {
+        "waiters": waiters,
+        "puts": puts,
+        "none": summary(alone),
+        "held": summary(held),
+        "ratio": statistics.median(held) / statistics.median(alone),
+    }

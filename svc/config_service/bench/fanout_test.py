@@ -19,8 +19,9 @@ async def test_every_waiter_hears_of_the_put(settings, kind):
     with live_app(settings) as (base, _):
         async with httpx.AsyncClient(base_url=base) as client:
             app_id = (await client.post("/api/v1/applications", json={"name": "a"})).json()["id"]
-            config = (await client.post("/api/v1/configurations",
-                                        json={"application_id": app_id, "name": "db", "config": {}})).json()
+            config = (
+                await client.post("/api/v1/configurations", json={"application_id": app_id, "name": "db", "config": {}})
+            ).json()
         result = await fan_out(base, os.getpid(), config["id"], "db", kind, "cfg_unused-with-auth-off", count=30)
     assert result["waiters"] == 30 and 0 <= result["p50_ms"] <= result["p99_ms"] <= result["max_ms"] < 5000
 
@@ -30,10 +31,12 @@ async def test_put_latency_is_measured_alone_and_with_waiters_held_on_another_ap
         async with httpx.AsyncClient(base_url=base) as client:
             app_id = (await client.post("/api/v1/applications", json={"name": "a"})).json()["id"]
             other = (await client.post("/api/v1/applications", json={"name": "b"})).json()["id"]
-            config = (await client.post("/api/v1/configurations",
-                                        json={"application_id": app_id, "name": "db", "config": {}})).json()
-        result = await put_latency(base, os.getpid(), config["id"], "db", other, "cfg_unused-with-auth-off", waiters=20,
-                                   puts=10)
+            config = (
+                await client.post("/api/v1/configurations", json={"application_id": app_id, "name": "db", "config": {}})
+            ).json()
+        result = await put_latency(
+            base, os.getpid(), config["id"], "db", other, "cfg_unused-with-auth-off", waiters=20, puts=10
+        )
     assert (result["waiters"], result["puts"]) == (20, 10)
     assert 0 < result["none"]["p50_ms"] <= result["none"]["p99_ms"] and result["ratio"] > 0
 

@@ -5,6 +5,7 @@ machine's warm-up would otherwise reach only part of the 11,000 ids).
 Each pass requests every path once through fresh connections; the kernel hands each connection
 to one of the workers, so with W workers a path is in a given worker's cache after k passes
 with probability 1 - (1 - 1/W)^k."""
+
 import asyncio
 
 import httpx
@@ -23,8 +24,9 @@ async def _one_pass(base_url: str, paths: list[str], token: str) -> int:
                 failures += 1
 
     limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=60, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         await asyncio.gather(*(walk(client) for _ in range(CONCURRENCY)))
     return failures
 
@@ -39,6 +41,6 @@ def prime(base_url: str, paths: list[str], token: str, passes: int) -> None:
 def passes_for(workers: int) -> int:
     """Enough passes that a path misses a given worker's cache less than 5% of the time."""
     passes, miss = 1, 1 - 1 / workers
-    while miss ** passes >= 0.05:
+    while miss**passes >= 0.05:
         passes += 1
     return passes

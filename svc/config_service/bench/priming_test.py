@@ -9,12 +9,20 @@ def test_one_pass_fills_a_single_workers_cache_with_every_path(settings):
     with live_app(settings) as (base, app):
         with httpx.Client(base_url=base) as client:
             app_id = client.post("/api/v1/applications", json={"name": "a"}).json()["id"]
-            ids = [client.post("/api/v1/configurations", json={"application_id": app_id, "name": f"c{n}",
-                                                               "config": {}}).json()["id"] for n in range(30)]
+            ids = [
+                client.post(
+                    "/api/v1/configurations", json={"application_id": app_id, "name": f"c{n}", "config": {}}
+                ).json()["id"]
+                for n in range(30)
+            ]
         cache = app.state.runtime.feed.cache
         cache.clear()
-        prime(base, [f"/api/v1/configurations/{id}" for id in ids] + [f"/api/v1/applications/{app_id}"],
-              "unused-with-auth-off", passes_for(1))
+        prime(
+            base,
+            [f"/api/v1/configurations/{id}" for id in ids] + [f"/api/v1/applications/{app_id}"],
+            "unused-with-auth-off",
+            passes_for(1),
+        )
         assert len(cache) == 31
 
 

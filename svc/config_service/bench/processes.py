@@ -1,7 +1,9 @@
 """What the bench reads of processes on this machine: CPU used, and a free port."""
+
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 
 def process_tree_cpu_seconds(pid: int) -> float:
@@ -26,6 +28,7 @@ def postgres_cpu_seconds() -> float:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
+        fields: Any  # the text after the process name, then its fields
         try:
             name, fields = (entry / "stat").read_text().split("(", 1)[1].rsplit(")", 1)
         except (FileNotFoundError, ProcessLookupError, ValueError):

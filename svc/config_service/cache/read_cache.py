@@ -1,5 +1,6 @@
 """A worker's read cache: the encoded responses of recently read resources, LRU-bounded by
 entries and by bytes, and never filled with what a change seen meanwhile made old."""
+
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -57,8 +58,12 @@ class ReadCache:
 
     def fill(self, key: tuple, entry: Entry, token: int) -> bool:
         """Store unless the key changed since `token` was taken; True when stored."""
-        if not self.enabled or token < self._floor or self._invalidated.get(key, -1) > token \
-                or entry.size > self.max_bytes:
+        if (
+            not self.enabled
+            or token < self._floor
+            or self._invalidated.get(key, -1) > token
+            or entry.size > self.max_bytes
+        ):
             return False
         self._drop(key)
         self._entries[key] = entry

@@ -1,4 +1,5 @@
 """`pipenv run migrate [apply|status]`: apply the pending migrations, or list each one's state."""
+
 import sys
 
 import psycopg2
@@ -28,12 +29,19 @@ def main(argv: list[str]) -> int:
         if command == "status":
             print("\n".join(status(connection, migrations)))
             return 0
-        names = apply(connection, migrations, settings.migration_lock_wait_seconds,
-                      say=lambda line: print(line, file=sys.stderr, flush=True))
+        names = apply(
+            connection,
+            migrations,
+            settings.migration_lock_wait_seconds,
+            say=lambda line: print(line, file=sys.stderr, flush=True),
+        )
         print("applied: " + ", ".join(names) if names else "migrations: up to date")
         for name in unknown(applied(connection), migrations):
-            print(f"migrate: warning: {name} is applied but not among this code's migrations"
-                  " (a newer version applied it?)", file=sys.stderr)
+            print(
+                f"migrate: warning: {name} is applied but not among this code's migrations"
+                " (a newer version applied it?)",
+                file=sys.stderr,
+            )
         return 0
     except MigrationError as error:
         print(f"migrate: {error}", file=sys.stderr)

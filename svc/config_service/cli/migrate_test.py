@@ -40,8 +40,9 @@ def test_command_line_reports_errors_in_one_line(monkeypatch, capsys):
 
 def test_an_applied_migration_missing_from_disk_is_reported_not_fatal(empty, empty_database_url, monkeypatch, capsys):
     apply(empty, [FIRST, SECOND])
-    assert status(empty, [FIRST])[1].startswith("0002_second  applied 20") and \
-        status(empty, [FIRST])[1].endswith("missing from disk")
+    assert status(empty, [FIRST])[1].startswith("0002_second  applied 20") and status(empty, [FIRST])[1].endswith(
+        "missing from disk"
+    )
     monkeypatch.setattr(migrate, "discover", lambda: [FIRST])
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     assert migrate.main(["apply"]) == 0

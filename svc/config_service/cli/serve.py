@@ -1,17 +1,18 @@
 """Start the service: apply pending migrations, then serve the API with uvicorn."""
+
 import os
 import sys
 from functools import partial
 
 import uvicorn
 
-from config_service.settings import SettingsError, load_settings
-from config_service.cli.tokens import ACTOR
+from config_service.api.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol, Limits
 from config_service.cli import migrate
+from config_service.cli.tokens import ACTOR
 from config_service.db.unit_of_work import run_once
 from config_service.domain.errors import Conflict
-from config_service.api.limits import MAX_HEAD_BYTES, BoundedHttpToolsProtocol, Limits
 from config_service.services import tokens as service_tokens
+from config_service.settings import SettingsError, load_settings
 
 FIRST_ADMIN = "first-admin"
 
@@ -21,13 +22,17 @@ def first_admin_token(settings) -> None:
     if run_once(settings, lambda uow: uow.tokens.any_exist()):
         return
     try:
-        _, secret = run_once(settings, lambda uow: service_tokens.create_token(
-            uow, FIRST_ADMIN, "admin", None, None), ACTOR)
+        _, secret = run_once(
+            settings, lambda uow: service_tokens.create_token(uow, FIRST_ADMIN, "admin", None, None), ACTOR
+        )
     except Conflict:
         return  # another instance starting at the same moment made it
-    print(f"No API token existed, so an admin token named {FIRST_ADMIN!r} was made. It is shown only now:\n\n"
-          f"    {secret}\n\nUse it as `Authorization: Bearer <token>`; make others with `pipenv run tokens create`"
-          f" and revoke this one with `pipenv run tokens revoke {FIRST_ADMIN}`.\n", flush=True)
+    print(
+        f"No API token existed, so an admin token named {FIRST_ADMIN!r} was made. It is shown only now:\n\n"
+        f"    {secret}\n\nUse it as `Authorization: Bearer <token>`; make others with `pipenv run tokens create`"
+        f" and revoke this one with `pipenv run tokens revoke {FIRST_ADMIN}`.\n",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -53,7 +58,8 @@ def main() -> int:
         workers=settings.workers,
         loop="uvloop",
         # A partial, not a subclass made here: it pickles by name into every worker process.
-        http=partial(BoundedHttpToolsProtocol, limits=Limits.from_settings(settings)),
+        # (uvicorn calls `http` as a protocol factory; its annotation admits only a class or a name.)
+        http=partial(BoundedHttpToolsProtocol, limits=Limits.from_settings(settings)),  # type: ignore[arg-type]
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_level=settings.log_level.lower(),
         access_log=False,  # RequestContext logs each request, with its id

@@ -32,6 +32,7 @@ def test_the_first_start_with_tokens_makes_and_shows_one_admin_token(empty_datab
     try:
         wait_until_ready(process, base_url)
         import httpx
+
         from config_service.testing.tokens import bearer
 
         output_so_far = ""

@@ -2,17 +2,18 @@
 
 `create` prints the secret alone on stdout (one line, for scripts); it is never shown again.
 """
+
 import argparse
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
 
-from config_service.settings import SettingsError, load_settings
 from config_service.db.connect_errors import explain
 from config_service.db.unit_of_work import run_once
 from config_service.domain.errors import ServiceError
 from config_service.services import tokens as service
+from config_service.settings import SettingsError, load_settings
 
 ACTOR = "tokens-cli"
 
@@ -23,8 +24,13 @@ def parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="create a token and print its secret (once)")
     create.add_argument("--name", required=True, help="unique forever: [A-Za-z0-9._:@-], 1-128 characters")
     create.add_argument("--scope", required=True, choices=["read", "write", "admin"])
-    create.add_argument("--application", action="append", dest="applications", metavar="ID",
-                        help="limit the token to this application (repeat for several)")
+    create.add_argument(
+        "--application",
+        action="append",
+        dest="applications",
+        metavar="ID",
+        help="limit the token to this application (repeat for several)",
+    )
     create.add_argument("--expires-in-days", type=int, metavar="N")
     commands.add_parser("list", help="list every token (never a secret)")
     revoke = commands.add_parser("revoke", help="revoke a token by name")
@@ -39,11 +45,11 @@ def main(argv: list[str]) -> int:
         if args.command == "create":
             if args.expires_in_days is not None and args.expires_in_days < 1:
                 raise ServiceError("--expires-in-days must be at least 1")
-            expires = (datetime.now(timezone.utc) + timedelta(days=args.expires_in_days)
-                       if args.expires_in_days else None)
+            expires = datetime.now(UTC) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
             applications = [id.upper() for id in args.applications] if args.applications else None
-            _, secret = run_once(settings, lambda uow: service.create_token(
-                uow, args.name, args.scope, applications, expires), ACTOR)
+            _, secret = run_once(
+                settings, lambda uow: service.create_token(uow, args.name, args.scope, applications, expires), ACTOR
+            )
             print(secret)
         elif args.command == "list":
             for row in run_once(settings, service.list_tokens):

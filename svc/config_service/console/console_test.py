@@ -1,5 +1,6 @@
 """The console in a real browser (headless Chromium through Selenium) against the real service
 and database. Screenshots go to console/screenshots/ (git-ignored) at both viewport sizes."""
+
 import shutil
 import time
 from pathlib import Path
@@ -17,8 +18,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+)
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
@@ -34,9 +36,17 @@ def service(database_url):
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-sync", "--disable-quic"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
     driver.set_window_size(*SIZES["desktop"])
@@ -46,7 +56,8 @@ def browser():
 
 def wait(driver, condition, seconds=10):
     return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: condition(d))
+        lambda d: condition(d)
+    )
 
 
 def find(driver, css):
@@ -71,15 +82,18 @@ def screenshots(driver, name, focus=None):
         if focus:
             driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", focus)
         time.sleep(0.2)
-        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), (
             f"{name} scrolls sideways at {size}"
+        )
         driver.save_screenshot(str(SHOTS / f"{name}-{size}.png"))
     driver.set_window_size(*SIZES["desktop"])
 
 
 def set_config(driver, text):
     area = find(driver, "#config")
-    driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))", area, text)
+    driver.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))", area, text
+    )
 
 
 def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
@@ -107,8 +121,9 @@ def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
 
     config_id = browser.current_url.rsplit("/", 1)[1]
     bob = bearer(make_token(settings, "bob", "write"))
-    changed = httpx.put(f"{base}/api/v1/configurations/{config_id}", headers=bob,
-                        json={"name": "database", "config": {"host": "db2"}})
+    changed = httpx.put(
+        f"{base}/api/v1/configurations/{config_id}", headers=bob, json={"name": "database", "config": {"host": "db2"}}
+    )
     assert changed.status_code == 200
     wait(browser, lambda d: "bob changed this configuration (version 3)" in d.find_element(By.ID, "banner").text)
     assert "db1" in find(browser, "#config").get_attribute("value")  # the edit in progress stays
@@ -122,8 +137,10 @@ def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
     find(browser, "#reload").click()
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#status").text == "Version 3")
 
-    picks = wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pick")) == 3
-                 and d.find_elements(By.CSS_SELECTOR, ".pick"))
+    picks = wait(
+        browser,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pick")) == 3 and d.find_elements(By.CSS_SELECTOR, ".pick"),
+    )
     picks[2].click()  # version 1
     picks[0].click()  # version 3
     wait(browser, lambda d: "Version 1 → version 3" in d.find_element(By.ID, "comparison").text)
@@ -143,8 +160,11 @@ def test_a_hostile_name_shows_as_text_and_a_read_only_token_cannot_change_anythi
     admin = bearer(make_token(settings, "alice", "admin"))
     hostile = "<img src=x onerror=alert(1)>"
     app_id = httpx.post(f"{base}/api/v1/applications", headers=admin, json={"name": hostile}).json()["id"]
-    config_id = httpx.post(f"{base}/api/v1/configurations", headers=admin,
-                           json={"application_id": app_id, "name": hostile, "config": {"k": hostile}}).json()["id"]
+    config_id = httpx.post(
+        f"{base}/api/v1/configurations",
+        headers=admin,
+        json={"application_id": app_id, "name": hostile, "config": {"k": hostile}},
+    ).json()["id"]
     sign_in(browser, base, make_token(settings, "reader", "read"))
     wait(browser, lambda d: hostile in d.find_element(By.ID, "view").text)
     assert not browser.find_elements(By.CSS_SELECTOR, "#view img")
@@ -156,7 +176,7 @@ def test_a_hostile_name_shows_as_text_and_a_read_only_token_cannot_change_anythi
     assert not find(browser, "#save").is_enabled() and not find(browser, "#delete").is_enabled()
     assert all(not button.is_enabled() for button in browser.find_elements(By.CSS_SELECTOR, ".restore"))
     with pytest.raises(NoAlertPresentException):
-        browser.switch_to.alert.text
+        _ = browser.switch_to.alert.text
     assert "token" not in browser.current_url and "cfg_" not in browser.current_url
     find(browser, "#sign-out").click()
     find(browser, "#token")

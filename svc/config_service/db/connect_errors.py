@@ -1,4 +1,5 @@
 """Why a connection to PostgreSQL failed, in words a new user can act on; and creating a missing database."""
+
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -10,19 +11,35 @@ from config_service.settings import Settings
 
 # libpq's own messages (English), most specific first.
 KINDS = [
-    ("missing database", re.compile(r'database "[^"]*" does not exist'),
-     "the database named in DATABASE_URL does not exist"),
-    ("authentication failed", re.compile(r"password authentication failed|no password supplied|"
-                                         r"authentication failed|role \"[^\"]*\" does not exist"),
-     "authentication failed: check the user and password in DATABASE_URL"),
-    ("permission denied", re.compile(r"permission denied|not permitted to log in|pg_hba\.conf"),
-     "permission denied: the server refuses this user or this database"),
-    ("refused", re.compile(r"Connection refused"),
-     "connection refused: is PostgreSQL running at the host and port of DATABASE_URL?"),
-    ("unknown host", re.compile(r"could not translate host name|Name or service not known"),
-     "the host in DATABASE_URL is unknown"),
-    ("timed out", re.compile(r"timeout expired|timed out"),
-     "the server did not answer within CONNECT_TIMEOUT_SECONDS"),
+    (
+        "missing database",
+        re.compile(r'database "[^"]*" does not exist'),
+        "the database named in DATABASE_URL does not exist",
+    ),
+    (
+        "authentication failed",
+        re.compile(
+            r"password authentication failed|no password supplied|"
+            r"authentication failed|role \"[^\"]*\" does not exist"
+        ),
+        "authentication failed: check the user and password in DATABASE_URL",
+    ),
+    (
+        "permission denied",
+        re.compile(r"permission denied|not permitted to log in|pg_hba\.conf"),
+        "permission denied: the server refuses this user or this database",
+    ),
+    (
+        "refused",
+        re.compile(r"Connection refused"),
+        "connection refused: is PostgreSQL running at the host and port of DATABASE_URL?",
+    ),
+    (
+        "unknown host",
+        re.compile(r"could not translate host name|Name or service not known"),
+        "the host in DATABASE_URL is unknown",
+    ),
+    ("timed out", re.compile(r"timeout expired|timed out"), "the server did not answer within CONNECT_TIMEOUT_SECONDS"),
 ]
 
 
@@ -52,8 +69,9 @@ def create_database(settings: Settings) -> tuple[bool, str]:
     url = urlsplit(str(settings.database_url))
     name = url.path.lstrip("/")
     try:
-        admin = psycopg2.connect(urlunsplit(url._replace(path="/postgres")),
-                                 connect_timeout=settings.connect_timeout_seconds)
+        admin = psycopg2.connect(
+            urlunsplit(url._replace(path="/postgres")), connect_timeout=settings.connect_timeout_seconds
+        )
     except psycopg2.OperationalError as error:
         return False, f"the database {name!r} does not exist, and creating it failed: {explain(error)}"
     try:
@@ -62,8 +80,10 @@ def create_database(settings: Settings) -> tuple[bool, str]:
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return True, f"created the database {name!r}, which did not exist"
     except psycopg2.errors.InsufficientPrivilege:
-        return False, (f"the database {name!r} does not exist, and this user may not create it"
-                       f" (permission denied): ask an administrator to run `createdb {name}`")
+        return False, (
+            f"the database {name!r} does not exist, and this user may not create it"
+            f" (permission denied): ask an administrator to run `createdb {name}`"
+        )
     except psycopg2.errors.DuplicateDatabase:
         return True, f"the database {name!r} was created meanwhile"
     finally:

@@ -1,16 +1,20 @@
 """The database handle: run a use case in a unit of work, as one job on the executor."""
+
 import asyncio
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-from config_service.settings import Settings
 from config_service.db.handoff import Handoff
 from config_service.db.pool import ConnectionPool, create_pool
-from config_service.db.unit_of_work import UnitOfWork, run_in_unit_of_work
+from config_service.db.unit_of_work import run_in_unit_of_work
 from config_service.db.watchdog import Watchdog
 from config_service.domain.errors import OutcomeUnknown, Unavailable
+from config_service.domain.rows import ChangeRow
+from config_service.services.ports import UnitOfWork
+from config_service.settings import Settings
 
 T = TypeVar("T")
 
@@ -20,7 +24,7 @@ class Written(Generic[T]):
     """What a write returned, and the changes it committed (feed rows, in seq order)."""
 
     result: T
-    changes: list[dict]
+    changes: list[ChangeRow]
 
     @property
     def seq(self) -> int | None:
@@ -32,7 +36,7 @@ class WriteObserver(Protocol):
     """What hears of a worker's writes (the feed): each is told on the event loop, before the
     writing caller resumes, so the worker's cache and waiters learn of its own writes first."""
 
-    def committed(self, changes: list[dict]) -> None:
+    def committed(self, changes: list[ChangeRow]) -> None:
         """The changes a write committed (feed rows, in seq order)."""
 
     def doubted(self) -> None:
@@ -115,8 +119,13 @@ class Database:
         if self._writing:
             await asyncio.wait(list(self._writing), timeout=timeout)
 
-    async def _run(self, use_case: Callable[[UnitOfWork], T], read_only: bool, actor: str | None = None,
-                   settle: Callable[[asyncio.Future], None] | None = None) -> tuple[T, list[dict]]:
+    async def _run(
+        self,
+        use_case: Callable[[UnitOfWork], T],
+        read_only: bool,
+        actor: str | None = None,
+        settle: Callable[[asyncio.Future], None] | None = None,
+    ) -> tuple[T, list[ChangeRow]]:
         """503 if the job does not start within the queue wait.
 
         Only a job that has not started is given up, so a write that began is never
@@ -128,8 +137,12 @@ class Database:
         # Every pooled connection may be stale after a database restart; one more attempt opens a fresh one.
         attempts = self.pool.maxconn + 1
         quiet = None if read_only else self._quiet_channel
-        job = self.executor.submit(self.handoff.job, result, run_in_unit_of_work,
-                                   (self.pool, self.watchdog, use_case, read_only, attempts, actor, quiet))
+        job = self.executor.submit(
+            self.handoff.job,
+            result,
+            run_in_unit_of_work,
+            (self.pool, self.watchdog, use_case, read_only, attempts, actor, quiet),
+        )
         if settle is not None:
             result.add_done_callback(settle)  # before this coroutine waits on it: called first
         timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)

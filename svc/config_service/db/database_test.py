@@ -7,9 +7,9 @@ from psycopg2 import extensions
 
 from config_service.conftest import make_settings
 from config_service.db.database import Database, open_database
+from config_service.domain.access import EVERYTHING
 from config_service.domain.errors import Conflict, OutcomeUnknown, Unavailable
 from config_service.services import applications, configurations
-from config_service.domain.access import EVERYTHING
 from config_service.testing.faults import database_name, kill_sessions
 
 pytestmark = pytest.mark.anyio
@@ -50,8 +50,9 @@ async def test_write_commits_when_the_use_case_returns_and_rolls_back_when_it_ra
 
 async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_of_the_first(settings):
     async with open_database(settings) as database:
-        app = (await database.write(
-            lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))).result
+        app = (
+            await database.write(lambda uow: applications.create_application(uow, EVERYTHING, "billing", None))
+        ).result
 
         def compose(uow, second_name):
             configurations.create_configuration(uow, EVERYTHING, app["id"], "first", None, {"a": 1})
@@ -68,6 +69,7 @@ async def test_a_failure_in_the_second_of_two_composed_use_cases_leaves_nothing_
 
 async def test_a_read_runs_without_a_transaction_and_cannot_commit(settings):
     async with open_database(settings) as database:
+
         def status_after_a_statement(uow):
             uow.changes.head()
             return uow.connection.info.transaction_status
@@ -88,8 +90,9 @@ async def test_exit_closes_pool_and_executor(settings):
 
 async def test_a_job_that_waited_past_the_queue_limit_never_starts(settings):
     started = []
-    async with open_database(make_settings(str(settings.database_url), pool_size=1, executor_workers=1,
-                                           queue_wait_seconds=0.05)) as database:
+    async with open_database(
+        make_settings(str(settings.database_url), pool_size=1, executor_workers=1, queue_wait_seconds=0.05)
+    ) as database:
         blocker = database.read(lambda uow: time.sleep(0.2))
         late = database.read(lambda uow: started.append("late"))
         results = await asyncio.gather(blocker, late, return_exceptions=True)
@@ -128,7 +131,7 @@ async def test_closing_waits_for_running_jobs_off_the_event_loop(settings):
         ticker = asyncio.ensure_future(tick())
     ticker.cancel()
     await asyncio.gather(job, return_exceptions=True)
-    gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:])]
+    gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) > 10 and max(gaps) < 0.2
 
 

@@ -1,8 +1,10 @@
 """Hand results of executor jobs back to the event loop, many per wake-up."""
+
 import asyncio
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Handoff:
@@ -21,6 +23,7 @@ class Handoff:
 
     def job(self, future: asyncio.Future, work: Callable, args: tuple) -> None:
         """Run in a worker thread: do the work, then queue its outcome for the loop."""
+        outcome: tuple[asyncio.Future, Any, BaseException | None]
         try:
             outcome = (future, work(*args), None)
         except BaseException as error:  # handed to the awaiting task, as wrap_future does

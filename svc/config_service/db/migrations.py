@@ -2,18 +2,17 @@
 
 The command line is `pipenv run migrate [apply|status]` (cli/migrate.py).
 """
+
 import hashlib
 import re
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import psycopg2
 
-from config_service.db.connect_errors import explain
-from config_service.db.pool import connect
+from config_service.domain.rows import AppliedMigration
 from config_service.repositories.migrations import MigrationRepository
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -60,7 +59,7 @@ def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-def applied(connection) -> dict[str, dict]:
+def applied(connection) -> dict[str, AppliedMigration]:
     """Applied migrations by name; empty when the migrations table does not exist yet."""
     return MigrationRepository(connection).applied()
 
@@ -78,8 +77,12 @@ def pending(connection, migrations: list[Migration]) -> list[Migration]:
     return [m for m in migrations if m.name not in done]
 
 
-def apply(connection, migrations: list[Migration], lock_wait_seconds: float = 300,
-          say: Callable[[str], None] = lambda line: None) -> list[str]:
+def apply(
+    connection,
+    migrations: list[Migration],
+    lock_wait_seconds: float = 300,
+    say: Callable[[str], None] = lambda line: None,
+) -> list[str]:
     """Apply pending migrations under an advisory lock; return the names applied.
 
     Waits up to `lock_wait_seconds` for another runner to finish (saying so), and runs the
@@ -118,8 +121,10 @@ def _take_lock(connection, wait_seconds: float, say: Callable[[str], None]) -> N
                 return
         waited = time.monotonic() - started
         if waited >= wait_seconds:
-            raise MigrationError(f"another migration runner held the lock for {wait_seconds:g} s;"
-                                 " raise MIGRATION_LOCK_WAIT_SECONDS or try again")
+            raise MigrationError(
+                f"another migration runner held the lock for {wait_seconds:g} s;"
+                " raise MIGRATION_LOCK_WAIT_SECONDS or try again"
+            )
         if time.monotonic() >= next_notice:
             say(f"migrate: waiting for another migration runner to finish ({waited:.0f} s so far)")
             next_notice += WAIT_NOTICE_EVERY_SECONDS

@@ -4,12 +4,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
 
-from config_service.conftest import admin, drop_database, make_settings, url_for
+from config_service.conftest import make_settings
 from config_service.db import migrations
 from config_service.db.migrations import Migration, MigrationError, apply, discover, pending, status
 from config_service.db.pool import connect
@@ -133,19 +132,17 @@ def test_project_migrations_build_the_schema(empty):
     assert {"applications", "configurations", "migrations"} <= tables(empty)
 
 
-
-
-
-
 def test_versions_and_revisions_apply_to_a_database_holding_earlier_data(empty):
     project = discover()
     first, rest = project[:1], project[1:]
     apply(empty, first)
     with empty.cursor() as cursor:
         cursor.execute("INSERT INTO applications (id, name) VALUES ('01J0000000000000000000000A', 'billing')")
-        cursor.execute("INSERT INTO configurations (id, application_id, name, config) VALUES"
-                       " ('01J0000000000000000000000C', '01J0000000000000000000000A', 'db', '{\"port\": 5432}'),"
-                       " ('01J0000000000000000000000D', '01J0000000000000000000000A', 'cache', '{}')")
+        cursor.execute(
+            "INSERT INTO configurations (id, application_id, name, config) VALUES"
+            " ('01J0000000000000000000000C', '01J0000000000000000000000A', 'db', '{\"port\": 5432}'),"
+            " ('01J0000000000000000000000D', '01J0000000000000000000000A', 'cache', '{}')"
+        )
     empty.commit()
     assert apply(empty, project) == [m.name for m in rest]
     with empty.cursor() as cursor:
@@ -153,25 +150,32 @@ def test_versions_and_revisions_apply_to_a_database_holding_earlier_data(empty):
         assert [row["version"] for row in cursor.fetchall()] == [1]
         cursor.execute("SELECT id, version FROM configurations ORDER BY id")
         assert [(row["id"][-1], row["version"]) for row in cursor.fetchall()] == [("C", 1), ("D", 1)]
-        cursor.execute("SELECT configuration_id, version, change, config FROM configuration_revisions"
-                       " ORDER BY configuration_id")
+        cursor.execute(
+            "SELECT configuration_id, version, change, config FROM configuration_revisions ORDER BY configuration_id"
+        )
         assert [(r["configuration_id"][-1], r["version"], r["change"], r["config"]) for r in cursor.fetchall()] == [
-            ("C", 1, "create", {"port": 5432}), ("D", 1, "create", {})]
+            ("C", 1, "create", {"port": 5432}),
+            ("D", 1, "create", {}),
+        ]
     empty.rollback()
 
 
 def run_migrate(database_url: str, *args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "config_service.cli.migrate", *args], cwd=SVC, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "DATABASE_URL": database_url, **env})
+    return subprocess.Popen(
+        [sys.executable, "-m", "config_service.cli.migrate", *args],
+        cwd=SVC,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "DATABASE_URL": database_url, **env},
+    )
 
 
 def test_runners_wait_for_a_lock_held_longer_than_the_lock_timeout_then_both_succeed(empty, empty_database_url):
     """Item 7: a third session holds the migration lock for 1.5 s, ten times LOCK_TIMEOUT_MS."""
     with empty.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", (migrations.LOCK_KEY,))
-    runners = [run_migrate(empty_database_url, LOCK_TIMEOUT_MS="150", STATEMENT_TIMEOUT_MS="150")
-               for _ in range(2)]
+    runners = [run_migrate(empty_database_url, LOCK_TIMEOUT_MS="150", STATEMENT_TIMEOUT_MS="150") for _ in range(2)]
     time.sleep(1.5)
     assert all(runner.poll() is None for runner in runners)  # still waiting, not crashed
     with empty.cursor() as cursor:
@@ -194,11 +198,7 @@ def test_a_migration_longer_than_the_statement_timeout_applies(empty_database_ur
     connection = connect(make_settings(empty_database_url, statement_timeout_ms=100, lock_timeout_ms=100))
     try:
         assert apply(connection, [Migration("0001_long", "SELECT pg_sleep(0.4); CREATE TABLE long (id int)")]) == [
-            "0001_long"]
+            "0001_long"
+        ]
     finally:
         connection.close()
-
-
-
-
-

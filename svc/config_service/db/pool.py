@@ -1,4 +1,5 @@
 """Connections: their options, and a threaded pool that opens them outside its lock."""
+
 import psycopg2
 from psycopg2.extensions import connection as PsycopgConnection
 from psycopg2.extras import RealDictCursor
@@ -10,7 +11,7 @@ from config_service.settings import Settings
 class Connection(PsycopgConnection):
     """A connection that remembers the statements prepared on it (repositories.base.Prepared)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
 

@@ -1,15 +1,18 @@
 """A unit of work: one pooled connection, its repositories, one transaction."""
+
 import random
 import time
+from collections.abc import Callable
 from functools import partial
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import psycopg2
 from psycopg2 import extensions
 from psycopg2.pool import PoolError
 
-from config_service.db.pool import create_pool
+from config_service.db.pool import Connection, create_pool
 from config_service.domain.errors import OutcomeUnknown, Unavailable
+from config_service.domain.rows import ChangeRow
 from config_service.repositories.applications import ApplicationRepository
 from config_service.repositories.base import Session
 from config_service.repositories.changes import ChangeRepository
@@ -18,6 +21,7 @@ from config_service.repositories.idempotency import IdempotencyRepository
 from config_service.repositories.listeners import ListenerRepository
 from config_service.repositories.migrations import MigrationRepository
 from config_service.repositories.tokens import TokenRepository
+from config_service.services import ports
 from config_service.settings import Settings
 
 T = TypeVar("T")
@@ -57,7 +61,7 @@ class UnitOfWork:
         self._pool = pool
         self._watchdog = watchdog
         self.read_only = read_only
-        self.connection = None
+        self.connection: Connection | None = None  # borrowed from the pool while entered
 
     def __enter__(self) -> "UnitOfWork":
         try:
@@ -87,6 +91,7 @@ class UnitOfWork:
     def act_as(self, actor: str) -> None:
         """Name who this transaction's writes are by: every revision and feed row records it
         (a setting of this transaction only, sent with its first statement)."""
+        assert self.connection is not None  # called inside the block: entered
         with self.connection.cursor() as cursor:
             self._session.opening += cursor.mogrify(" SELECT set_config('config_service.actor', %s, true);", (actor,))
 
@@ -101,6 +106,7 @@ class UnitOfWork:
         try:
             self.changes.flush(commit=True)  # last: the counter's row lock is held for this round trip only
         except psycopg2.Error:
+            assert self.connection is not None  # called inside the block: entered
             if self.connection.info.transaction_status == extensions.TRANSACTION_STATUS_INERROR:
                 self._committing = False  # the flush failed, so COMMIT never ran: nothing was committed
             raise
@@ -108,26 +114,34 @@ class UnitOfWork:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         connection, self.connection = self.connection, None
+        assert connection is not None  # borrowed by __enter__, which succeeded
         broken = False
         try:
-            if connection.info.transaction_status in (extensions.TRANSACTION_STATUS_INTRANS,
-                                                      extensions.TRANSACTION_STATUS_INERROR):
+            if connection.info.transaction_status in (
+                extensions.TRANSACTION_STATUS_INTRANS,
+                extensions.TRANSACTION_STATUS_INERROR,
+            ):
                 with connection.cursor() as cursor:
                     cursor.execute("ROLLBACK")
         except psycopg2.Error:
             broken = True
         # Released only now: a rollback on a silent network must not hang either.
         cut = self._watchdog.release(connection) if self._watchdog else False
-        broken = broken or cut or connection.closed or (
-            connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
+        broken = (
+            broken
+            or cut
+            or connection.closed
+            or (connection.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE)
         )
         self._pool.putconn(connection, close=broken)
         if isinstance(exc, extensions.TransactionRollbackError) and not self._committing:
             raise TransientConflict("the database ended the transaction to resolve a conflict") from None
         if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
             if self._committing:
-                raise OutcomeUnknown("the connection failed while the write was committing: it may or may not"
-                                     " have been stored; read it before trying again") from None
+                raise OutcomeUnknown(
+                    "the connection failed while the write was committing: it may or may not"
+                    " have been stored; read it before trying again"
+                ) from None
             if cut:
                 raise Unavailable("the database did not answer in time") from None
             if connection.closed:
@@ -135,9 +149,15 @@ class UnitOfWork:
             raise Unavailable("the database did not complete the request") from None
 
 
-def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], read_only: bool,
-                        attempts: int, actor: str | None = None,
-                        quiet_channel: Callable[[list], str | None] | None = None) -> tuple[T, list[dict]]:
+def run_in_unit_of_work(
+    pool,
+    watchdog,
+    use_case: Callable[[ports.UnitOfWork], T],
+    read_only: bool,
+    attempts: int,
+    actor: str | None = None,
+    quiet_channel: Callable[[list], str | None] | None = None,
+) -> tuple[T, list[ChangeRow]]:
     """Run a use case in a unit of work of its own and commit it unless it raised (or reads only);
     return its result and the changes it recorded (committed now). `quiet_channel`, given the
     (application_id, configuration_id) its changes touch, names a listener they need not wake.
@@ -169,7 +189,7 @@ def run_in_unit_of_work(pool, watchdog, use_case: Callable[[UnitOfWork], T], rea
             time.sleep(random.uniform(*CONFLICT_PAUSE_SECONDS) * conflicts)
 
 
-def run_once(settings: Settings, use_case: Callable[[UnitOfWork], T], actor: str | None = None) -> T:
+def run_once(settings: Settings, use_case: Callable[[ports.UnitOfWork], T], actor: str | None = None) -> T:
     """Run one use case in a unit of work on a connection of its own, outside any server (the
     command lines, the bench): committed when it returns, rolled back when it raises."""
     pool = create_pool(settings.model_copy(update={"pool_size": 1}))

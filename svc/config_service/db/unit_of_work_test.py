@@ -13,10 +13,10 @@ from config_service.db.database import open_database
 from config_service.db.pool import connect, create_pool
 from config_service.db.unit_of_work import CONFLICT_ATTEMPTS, TransientConflict, UnitOfWork, run_in_unit_of_work
 from config_service.db.watchdog import Watchdog
+from config_service.domain.access import EVERYTHING
 from config_service.domain.errors import OutcomeUnknown, Unavailable
 from config_service.repositories.listeners import ListenerRepository
 from config_service.services import configurations
-from config_service.domain.access import EVERYTHING
 from config_service.testing.faults import database_down, database_name, kill_sessions
 from config_service.testing.tcp_proxy import QueryCounter
 
@@ -177,9 +177,12 @@ def test_a_deadlock_before_the_commit_runs_the_unit_of_work_again(pool, settings
         return name
 
     with ThreadPoolExecutor(2) as executor:
-        runs = [executor.submit(run_in_unit_of_work, pool, None, lambda uow, n=n, a=a, b=b: lock_both(uow, n, a, b),
-                                False, 1) for n, a, b in (("forward", APP_ID, CONFIG_ID),
-                                                          ("backward", CONFIG_ID, APP_ID))]
+        runs = [
+            executor.submit(
+                run_in_unit_of_work, pool, None, lambda uow, n=n, a=a, b=b: lock_both(uow, n, a, b), False, 1
+            )
+            for n, a, b in (("forward", APP_ID, CONFIG_ID), ("backward", CONFIG_ID, APP_ID))
+        ]
         assert sorted(run.result(timeout=10)[0] for run in runs) == ["backward", "forward"]
     assert sorted(attempts.values()) == [1, 2]  # the deadlock's victim ran once more
 
@@ -235,8 +238,9 @@ def test_a_single_resource_write_is_two_round_trips_once_its_statements_are_prep
     first = list(proxy.queries)
     assert [query for query in first if query.startswith(b"PREPARE")]  # once, on this connection
     proxy.queries.clear()
-    row, changes = run_in_unit_of_work(counted_pool, None, lambda uow: put(uow, "second"), False, attempts=2,
-                                       actor="alice")
+    row, changes = run_in_unit_of_work(
+        counted_pool, None, lambda uow: put(uow, "second"), False, attempts=2, actor="alice"
+    )
     statement, commit = proxy.queries
     assert statement.startswith(b"BEGIN; SELECT set_config('config_service.actor', 'alice', true);")
     assert b"EXECUTE configuration_update(" in statement
@@ -256,6 +260,7 @@ def test_a_write_that_sends_nothing_commits_nothing_and_costs_no_round_trip(coun
 
 def test_a_failed_flush_is_not_an_unknown_outcome_and_leaves_nothing(pool, settings):
     """The flush and the COMMIT share a round trip: when the flush fails, COMMIT never ran."""
+
     def use_case(uow):
         write_both(uow)
         uow.changes.record(APP_ID, None, "nonsense", 1)  # refused by the changes table's check
@@ -276,8 +281,9 @@ def test_a_write_notifies_every_registered_listener_but_the_quiet_one(pool, sett
         listeners.append((listener, channel))
     try:
         (loud, _), (quiet, quiet_channel) = listeners
-        _, changes = run_in_unit_of_work(pool, None, write_both_recorded, False, attempts=2,
-                                         quiet_channel=lambda touched: quiet_channel)
+        _, changes = run_in_unit_of_work(
+            pool, None, write_both_recorded, False, attempts=2, quiet_channel=lambda touched: quiet_channel
+        )
         deadline = time.monotonic() + 5
         while not loud.notifies and time.monotonic() < deadline:
             loud.poll()

@@ -1,4 +1,5 @@
 """A watchdog for units of work stuck on a silent network."""
+
 import os
 import socket
 import threading

@@ -6,6 +6,7 @@ applications finds every other one, and all that belongs to it, as if it did not
 or 422 where a body names it); creating an application, or importing one, needs an
 unlimited token (403).
 """
+
 from dataclasses import dataclass
 
 from config_service.domain.errors import Forbidden, InvalidReference, NotFound

@@ -1,7 +1,7 @@
 import pytest
 
-from config_service.domain.errors import Forbidden, InvalidReference, NotFound
 from config_service.domain.access import ANONYMOUS, EVERYTHING, Access, Principal, access_of
+from config_service.domain.errors import Forbidden, InvalidReference, NotFound
 
 LIMITED = Access(frozenset({"B", "A"}))
 
@@ -25,8 +25,6 @@ def test_a_body_naming_an_application_out_of_reach_is_an_invalid_reference():
     LIMITED.require_names("B")
     with pytest.raises(InvalidReference):
         LIMITED.require_names("C")
-
-
 
 
 def test_scopes_include_the_ones_below_them():

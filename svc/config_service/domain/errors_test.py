@@ -1,6 +1,14 @@
 import pytest
 
-from config_service.domain.errors import Conflict, InvalidReference, NotFound, ServiceError, StaleVersion, Unavailable, not_found_or_stale
+from config_service.domain.errors import (
+    Conflict,
+    InvalidReference,
+    NotFound,
+    ServiceError,
+    StaleVersion,
+    Unavailable,
+    not_found_or_stale,
+)
 
 
 @pytest.mark.parametrize("error", [NotFound("x"), Conflict("x"), InvalidReference("x", "f"), Unavailable("x")])

@@ -1,4 +1,5 @@
 """What a stored value may hold: JSON that PostgreSQL's jsonb keeps as sent, text without NUL."""
+
 import math
 from typing import Any
 
@@ -18,7 +19,7 @@ def not_blank(value: str) -> str:
     return value
 
 
-def storable_json(config: dict) -> dict:
+def storable_json(config: dict[str, Any]) -> dict[str, Any]:
     """Refuse what PostgreSQL's jsonb cannot hold, or what no client should send."""
     stack = [(config, 1)]
     while stack:

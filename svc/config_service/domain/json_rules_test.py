@@ -15,13 +15,16 @@ def test_json_within_the_depth_limit_is_kept_as_it_is():
     assert storable_json(config) is config
 
 
-@pytest.mark.parametrize("config, why", [
-    (nested(MAX_CONFIG_DEPTH + 1), "nesting deeper"),
-    ({"a\x00": 1}, "keys must not contain"),
-    ({"a": ["x\x00"]}, "strings must not contain"),
-    ({"a": float("nan")}, "finite"),
-    ({"a": [float("inf")]}, "finite"),
-])
+@pytest.mark.parametrize(
+    "config, why",
+    [
+        (nested(MAX_CONFIG_DEPTH + 1), "nesting deeper"),
+        ({"a\x00": 1}, "keys must not contain"),
+        ({"a": ["x\x00"]}, "strings must not contain"),
+        ({"a": float("nan")}, "finite"),
+        ({"a": [float("inf")]}, "finite"),
+    ],
+)
 def test_what_jsonb_cannot_hold_is_refused(config, why):
     with pytest.raises(ValueError, match=why):
         storable_json(config)

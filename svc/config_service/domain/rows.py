@@ -1,4 +1,5 @@
 """The rows the use cases read and write, as storage hands them over, and the ids new rows get."""
+
 from datetime import datetime
 from typing import Any, TypedDict
 

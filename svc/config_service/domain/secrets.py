@@ -1,4 +1,5 @@
 """Token secrets: made here, shown once, and only ever kept as a SHA-256."""
+
 import hashlib
 import secrets
 

@@ -9,11 +9,14 @@ When the table's history is no longer the one applied (a restored database, a fa
 lost commits), the listener restarts the hub from the table's head: cache and memory are
 dropped, every waiter wakes and every stream learns of it (`restarts` counts the restarts).
 """
+
 import asyncio
 from collections import deque
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Literal, Protocol
 
 from config_service.cache.read_cache import ReadCache
+from config_service.domain.rows import ChangeRow
 
 BUFFER_SIZE = 10_000  # recent changes answered from memory
 STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it resumes by Last-Event-ID)
@@ -22,12 +25,13 @@ STREAM_QUEUE_BATCHES = 1_000  # a stream further behind than this is ended (it r
 PING_AFTER_SECONDS = 0.05
 STREAM_WAKE_SECONDS = 5.0  # how often the listener wakes every stream (each sends its keep-alive if quiet)
 
-Predicate = Callable[[dict], bool]
+Predicate = Callable[[ChangeRow], bool]
 # What a waiter or stream waits for: one resource (a cache key), or every change (None). A
 # change wakes only those of its own resources and those of every change.
 Topic = tuple[str, str] | None
 # What names a change: a seq handed out again by a restored database comes with another time.
-IDENTITY = ("seq", "changed_at", "application_id", "configuration_id", "change", "version")
+IdentityField = Literal["seq", "changed_at", "application_id", "configuration_id", "change", "version"]
+IDENTITY: tuple[IdentityField, ...] = ("seq", "changed_at", "application_id", "configuration_id", "change", "version")
 
 
 def _expire(future: asyncio.Future) -> None:
@@ -35,12 +39,12 @@ def _expire(future: asyncio.Future) -> None:
         future.set_result(False)
 
 
-def identity(change: dict) -> tuple:
+def identity(change: ChangeRow) -> tuple:
     """The fields that tell one committed change from another."""
     return tuple(change[name] for name in IDENTITY)
 
 
-def cache_keys(change: dict) -> list[tuple]:
+def cache_keys(change: ChangeRow) -> list[tuple]:
     """What a change can make stale: its configuration, and its application (version, configuration_ids)."""
     keys = [("application", change["application_id"])]
     if change["configuration_id"] is not None:
@@ -82,8 +86,8 @@ class ChangeHub:
         self.vouched = 0
         self._announced = 0
         self._listener: TableReader = _NO_LISTENER  # asked to read the table, or for a ping
-        self._buffer: deque[dict] = deque(maxlen=BUFFER_SIZE)
-        self._ahead: dict[int, dict] = {}  # changes known beyond a gap, applied when it closes
+        self._buffer: deque[ChangeRow] = deque(maxlen=BUFFER_SIZE)
+        self._ahead: dict[int, ChangeRow] = {}  # changes known beyond a gap, applied when it closes
         self._waiters: dict[Topic, dict[asyncio.Future, tuple[int, Predicate]]] = {}
         self._streams: dict[Topic, set[asyncio.Queue]] = {}
         self._topics: dict[asyncio.Queue, Topic] = {}  # each stream's
@@ -97,7 +101,7 @@ class ChangeHub:
 
         return unsubscribe
 
-    def apply(self, changes: list[dict]) -> None:
+    def apply(self, changes: list[ChangeRow]) -> None:
         """Take in committed changes (any order, repeats allowed); apply those that are next in seq order."""
         doubt = False
         for change in changes:
@@ -140,7 +144,7 @@ class ChangeHub:
         """Whether no request or stream waits for a change."""
         return not self._waiters and not self._topics
 
-    def latest(self) -> dict | None:
+    def latest(self) -> ChangeRow | None:
         """The newest change applied, while memory holds it."""
         return self._buffer[-1] if self._buffer else None
 
@@ -150,11 +154,11 @@ class ChangeHub:
             self.vouched = seq
             self._announce_vouched()
 
-    def consistent(self, rows: list[dict]) -> bool:
+    def consistent(self, rows: list[ChangeRow]) -> bool:
         """Whether every row at or below `seen` is the change applied under its seq (as far as memory reaches)."""
         return all(row["seq"] > self.seen or self._applied_as(row, unknown=True) for row in rows)
 
-    def restart(self, head: dict | None) -> None:
+    def restart(self, head: ChangeRow | None) -> None:
         """Forget the history applied and start after the table's `head` change (None: an empty table)."""
         self.cache.clear()  # and every fill begun before now is refused
         self._buffer.clear()
@@ -172,7 +176,7 @@ class ChangeHub:
         for queue in list(self._topics):
             self._put(queue, [])
 
-    def changes_after(self, after: int, predicate: Predicate, limit: int) -> list[dict] | None:
+    def changes_after(self, after: int, predicate: Predicate, limit: int) -> list[ChangeRow] | None:
         """Matching changes after `after` up to `seen`, from memory; None when the buffer does not reach back."""
         if after < self.seen and (not self._buffer or self._buffer[0]["seq"] > after + 1):
             return None
@@ -208,7 +212,7 @@ class ChangeHub:
     def subscribe(self, topic: Topic = None) -> asyncio.Queue:
         """A queue that receives each batch of applied changes that holds one of `topic`; None is put
         when it overflowed."""
-        queue = asyncio.Queue(STREAM_QUEUE_BATCHES + 1)
+        queue: asyncio.Queue[list[ChangeRow] | None] = asyncio.Queue(STREAM_QUEUE_BATCHES + 1)
         self._streams.setdefault(topic, set()).add(queue)
         self._topics[queue] = topic
         return queue
@@ -239,11 +243,11 @@ class ChangeHub:
         self.cache.clear()
         self.recheck()
 
-    def _invalidate(self, change: dict) -> None:
+    def _invalidate(self, change: ChangeRow) -> None:
         for key in cache_keys(change):
             self.cache.invalidate(key)  # at once: invalidating early is always safe
 
-    def _applied_as(self, change: dict, unknown: bool = False) -> bool:
+    def _applied_as(self, change: ChangeRow, unknown: bool = False) -> bool:
         """Whether `change` is the one applied under its seq; `unknown` when memory no longer holds that seq."""
         if not self._buffer or not self._buffer[0]["seq"] <= change["seq"] <= self._buffer[-1]["seq"]:
             return unknown
@@ -264,8 +268,8 @@ class ChangeHub:
         if ready:
             self._announce(ready)
 
-    def _announce(self, applied: list[dict]) -> None:
-        topics = {None}
+    def _announce(self, applied: list[ChangeRow]) -> None:
+        topics: set[Topic] = {None}
         for change in applied:
             topics.update(cache_keys(change))
         for topic in topics:
@@ -275,7 +279,7 @@ class ChangeHub:
             for queue in list(self._streams.get(topic, ())):
                 self._put(queue, applied)
 
-    def _put(self, queue: asyncio.Queue, batch: list[dict]) -> None:
+    def _put(self, queue: asyncio.Queue, batch: list[ChangeRow]) -> None:
         if queue.qsize() >= STREAM_QUEUE_BATCHES:
             self.unsubscribe(queue)
             queue.put_nowait(None)

@@ -1,6 +1,6 @@
 import asyncio
+from datetime import UTC, datetime
 from types import SimpleNamespace
-from datetime import datetime, timezone
 
 import pytest
 
@@ -12,8 +12,14 @@ EVERY = lambda change: True  # noqa: E731
 
 
 def change(seq: int, application_id="A", configuration_id="C") -> dict:
-    return {"seq": seq, "application_id": application_id, "configuration_id": configuration_id, "change": "update",
-            "version": seq, "changed_at": None}
+    return {
+        "seq": seq,
+        "application_id": application_id,
+        "configuration_id": configuration_id,
+        "change": "update",
+        "version": seq,
+        "changed_at": None,
+    }
 
 
 @pytest.fixture
@@ -94,7 +100,7 @@ def test_a_lost_listener_turns_the_cache_off_and_empties_it(hub):
 
 
 def changed_at(second: int) -> datetime:
-    return datetime(2026, 12, 1, 8, 0, second, tzinfo=timezone.utc)
+    return datetime(2026, 12, 1, 8, 0, second, tzinfo=UTC)
 
 
 def test_a_change_under_a_seen_seq_that_is_not_the_one_applied_is_invalidated_and_asks_for_a_read(hub):
@@ -113,8 +119,13 @@ def test_rows_are_consistent_when_each_at_or_below_seen_is_the_change_applied_un
     applied = [{**change(seq), "changed_at": changed_at(seq)} for seq in (1, 2, 3)]
     hub.apply(applied)
     assert hub.consistent(applied[1:] + [{**change(4), "changed_at": changed_at(4)}])
-    for field, other in (("changed_at", changed_at(9)), ("version", 7), ("change", "delete"),
-                         ("application_id", "B"), ("configuration_id", None)):
+    for field, other in (
+        ("changed_at", changed_at(9)),
+        ("version", 7),
+        ("change", "delete"),
+        ("application_id", "B"),
+        ("configuration_id", None),
+    ):
         assert not hub.consistent([applied[1], {**applied[2], field: other}]), field
     small = ChangeHub(ReadCache(1, 1000))
     small._buffer = type(small._buffer)(maxlen=1)
@@ -166,8 +177,11 @@ async def test_a_change_wakes_only_the_waiters_and_streams_of_its_resources_and_
     hub.apply([change(1)])
     assert await mine and await config and await everything
     assert not any(other.done() for other in others)
-    assert [streams[None].qsize(), streams[("application", "A")].qsize(), streams[("application", "B")].qsize()] \
-        == [1, 1, 0]
+    assert [streams[None].qsize(), streams[("application", "A")].qsize(), streams[("application", "B")].qsize()] == [
+        1,
+        1,
+        0,
+    ]
     for other in others:
         other.cancel()
     await asyncio.gather(*others, return_exceptions=True)

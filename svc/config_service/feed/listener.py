@@ -17,19 +17,24 @@ every one committed before it (a ping not heard in time means a silent connectio
 opened again). Token changes come on a channel of their own; each one, and each reconnect,
 reloads the map of usable tokens. While disconnected, neither the cache nor the map is trusted.
 """
+
 import asyncio
 import logging
+from typing import cast
 
 import psycopg2
 
-from config_service.settings import Settings
-from config_service.db.database import Database
-from config_service.db.pool import connect
-from config_service.domain.errors import Unavailable
-from config_service.feed.hub import PING_AFTER_SECONDS, STREAM_WAKE_SECONDS, ChangeHub, identity
 from config_service.auth.registry import TokenRegistry
+from config_service.db.database import Database
+from config_service.db.pool import Connection, connect
+from config_service.db.unit_of_work import UnitOfWork
+from config_service.domain.errors import Unavailable
+from config_service.domain.rows import ChangeRow
+from config_service.feed.hub import PING_AFTER_SECONDS, STREAM_WAKE_SECONDS, ChangeHub, identity
 from config_service.repositories.listeners import ListenerRepository
 from config_service.repositories.tokens import CHANNEL as TOKENS_CHANNEL
+from config_service.services import ports
+from config_service.settings import Settings
 
 logger = logging.getLogger("config_service.feed")
 CATCH_UP_SECONDS = 2.0  # a periodic read covers a notification lost any other way
@@ -51,7 +56,7 @@ class ChangeListener:
         self._settings, self._database, self._hub, self._tokens = settings, database, hub, tokens
         self._token_notices = 0  # token notifications heard that no reload has covered yet
         self._heard = 0  # the highest seq a change notification named
-        self._verified: dict | None = None  # the last change read from the table
+        self._verified: ChangeRow | None = None  # the last change read from the table
         self._due = True  # a read of the table is due (a reconnect, a gap, the periodic one)
         # Every change up to this seq committed when this worker's token map already held every
         # revocation committed before it: a held answer carrying changes up to it may trust the map.
@@ -59,7 +64,7 @@ class ChangeListener:
         self._vouched_moved = asyncio.Event()
         self._wake = asyncio.Event()
         self._lost = False
-        self._connection = None
+        self._connection: Connection | None = None  # the LISTEN connection, while connected
         self.channel: str | None = None  # this listener's own, while connected
         self._pid = 0  # its session's backend pid
         self._pinging = False
@@ -101,7 +106,8 @@ class ChangeListener:
     async def _ping(self, channel: str, payload: str) -> None:
         loop, heard = asyncio.get_running_loop(), self._pings_heard
         try:
-            await self._database.read(lambda uow: uow.changes.ping(channel, payload))
+            # Database.read runs it in a db.unit_of_work.UnitOfWork: its ChangeRepository pings
+            await self._database.read(lambda uow: cast(UnitOfWork, uow).changes.ping(channel, payload))
             if self._pings_heard == heard and self._ping_sent_at is None:
                 self._ping_sent_at = loop.time()  # committed, not heard yet: the clock runs
         except Unavailable:
@@ -145,13 +151,17 @@ class ChangeListener:
                 loop = asyncio.get_running_loop()
                 while True:
                     try:  # the periodic read is due by the clock, however many wake-ups come between
-                        await asyncio.wait_for(self._wake.wait(),
-                                               max(0.0, self._read_at + CATCH_UP_SECONDS - loop.time()))
+                        await asyncio.wait_for(
+                            self._wake.wait(), max(0.0, self._read_at + CATCH_UP_SECONDS - loop.time())
+                        )
                     except TimeoutError:
                         pass
                     self._wake.clear()
-                    if self._lost or self._ping_sent_at is not None and \
-                            loop.time() - self._ping_sent_at > PING_TIMEOUT_SECONDS:
+                    if (
+                        self._lost
+                        or self._ping_sent_at is not None
+                        and loop.time() - self._ping_sent_at > PING_TIMEOUT_SECONDS
+                    ):
                         raise ConnectionLost()
                     if loop.time() - self._beat_at >= STREAM_WAKE_SECONDS:
                         self._beat_at = loop.time()
@@ -167,8 +177,7 @@ class ChangeListener:
                         await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
                 if self._hub.listening:
-                    logger.warning("the change listener lost its connection (%s); reconnecting",
-                                   type(error).__name__)
+                    logger.warning("the change listener lost its connection (%s); reconnecting", type(error).__name__)
                 self._hub.disconnected()
                 self._tokens.trusted = False
                 self._disconnect()
@@ -181,7 +190,7 @@ class ChangeListener:
         self._fd = self._connection.fileno()
         asyncio.get_running_loop().add_reader(self._fd, self._readable)
 
-    def _open(self):
+    def _open(self) -> Connection:
         connection = connect(self._settings)
         connection.autocommit = True
         channel, self._pid = ListenerRepository(connection).register()
@@ -195,6 +204,7 @@ class ChangeListener:
         """Notifications arrive in commit order: a change heard before any token notification
         committed after every revocation this worker's map holds; after one, it waits for the reload."""
         try:
+            assert self._connection is not None  # read only while connected (_disconnect removes the reader)
             self._connection.poll()
             for notify in self._connection.notifies:
                 if notify.channel == TOKENS_CHANNEL:
@@ -231,7 +241,8 @@ class ChangeListener:
     async def _register(self) -> None:
         channel, pid = self.channel, self._pid
         if channel is not None:
-            await self._database.read(lambda uow: uow.listeners.keep(channel, pid))
+            # Database.read runs it in a db.unit_of_work.UnitOfWork, which has the listeners' repository
+            await self._database.read(lambda uow: cast(UnitOfWork, uow).listeners.keep(channel, pid))
 
     async def _catch_up(self) -> None:
         self._due = False
@@ -239,14 +250,23 @@ class ChangeListener:
         while True:
             latest = self._hub.latest()
             # From the newest change known to be committed (own writes too): is it still there?
-            verified = latest if latest and (not self._verified or latest["seq"] > self._verified["seq"]) \
-                else self._verified
+            verified = (
+                latest if latest and (not self._verified or latest["seq"] > self._verified["seq"]) else self._verified
+            )
             applied = self._hub.seen  # committed before this read begins (own writes too): the table must hold it
             after = verified["seq"] - 1 if verified else 0
-            rows = await self._database.read(lambda uow: uow.changes.since(after, NO_LIMIT, None, PAGE + 1))
+
+            def since(uow: ports.UnitOfWork, after: int = after) -> list[ChangeRow]:
+                return uow.changes.since(after, NO_LIMIT, None, PAGE + 1)
+
+            rows = await self._database.read(since)
             reached = rows[-1]["seq"] if rows else 0
-            if verified and (not rows or identity(rows[0]) != identity(verified)) \
-                    or not self._hub.consistent(rows) or (len(rows) <= PAGE and reached < applied):
+            if (
+                verified
+                and (not rows or identity(rows[0]) != identity(verified))
+                or not self._hub.consistent(rows)
+                or (len(rows) <= PAGE and reached < applied)
+            ):
                 await self._restart()
                 continue
             self._hub.apply(rows[1:] if verified else rows)
@@ -259,9 +279,12 @@ class ChangeListener:
         listening, self._hub.listening = self._hub.listening, False  # no cached answer until restarted
         self._hub.cache.clear()
         head = await self._database.read(_head_change)
-        logger.warning("the changes table no longer holds the changes this worker applied up to seq %s"
-                       " (a restored database or a failover?); restarting from its head, seq %s",
-                       self._hub.seen, head["seq"] if head else 0)
+        logger.warning(
+            "the changes table no longer holds the changes this worker applied up to seq %s"
+            " (a restored database or a failover?); restarting from its head, seq %s",
+            self._hub.seen,
+            head["seq"] if head else 0,
+        )
         self._hub.restart(head)
         self._verified = head
         self.vouched = self._heard = self._hub.vouched = 0  # seqs start again below what was vouched for
@@ -277,7 +300,7 @@ class ChangeListener:
         connection.close()
 
 
-def _head_change(uow) -> dict | None:
+def _head_change(uow: ports.UnitOfWork) -> ChangeRow | None:
     """The table's newest change (None while it has none)."""
     head = uow.changes.head()
     rows = uow.changes.since(head - 1, head, None, 1)

@@ -45,8 +45,10 @@ async def test_a_killed_listener_reconnects_and_no_change_is_missed_or_read_stal
     hub = api.app.state.runtime.feed.hub
     await until(lambda: hub.listening and other.app.state.runtime.feed.hub.listening)
     app_id = (await other.post(APPS, json={"name": "billing"})).json()["id"]
-    created = [await other.post(CONFIGS, json={"application_id": app_id, "name": f"c{n}", "config": {"v": 0}})
-               for n in range(5)]
+    created = [
+        await other.post(CONFIGS, json={"application_id": app_id, "name": f"c{n}", "config": {"v": 0}})
+        for n in range(5)
+    ]
     ids, start = [c.json()["id"] for c in created], int(created[-1].headers["change-seq"])
     await until(lambda: hub.seen >= start)
     for id in ids:  # fill the first instance's cache
@@ -91,9 +93,12 @@ def lose_history(connection, kept: int, rewritten: int = 0) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM changes WHERE seq > %s", (kept,))
         cursor.execute("UPDATE change_counter SET last_seq = %s", (kept + rewritten,))
-        cursor.execute("INSERT INTO changes (seq, application_id, configuration_id, change, version, changed_at)"
-                       " SELECT n, application_id, NULL, 'update', 99, clock_timestamp() FROM changes,"
-                       " generate_series(%s, %s) AS n WHERE changes.seq = 1", (kept + 1, kept + rewritten))
+        cursor.execute(
+            "INSERT INTO changes (seq, application_id, configuration_id, change, version, changed_at)"
+            " SELECT n, application_id, NULL, 'update', 99, clock_timestamp() FROM changes,"
+            " generate_series(%s, %s) AS n WHERE changes.seq = 1",
+            (kept + 1, kept + rewritten),
+        )
     connection.commit()
 
 
@@ -104,8 +109,9 @@ async def three_changes(api) -> tuple[str, str]:
     return app_id, config_id
 
 
-async def test_a_catch_up_that_finds_another_change_under_a_seen_seq_restarts_from_the_tables_head(api, connection,
-                                                                                                   caplog):
+async def test_a_catch_up_that_finds_another_change_under_a_seen_seq_restarts_from_the_tables_head(
+    api, connection, caplog
+):
     hub, listener = api.app.state.runtime.feed.hub, api.app.state.runtime.feed.listener
     await until(lambda: hub.listening)
     _, config_id = await three_changes(api)
@@ -149,7 +155,8 @@ async def test_after_a_reconnect_the_history_is_verified_before_the_cache_answer
 
 
 async def test_a_change_heard_after_a_token_notification_is_vouched_for_only_once_the_tokens_are_reloaded(
-        api, other, settings):
+    api, other, settings
+):
     """Notifications arrive in commit order: while a third session holds the tokens table, the
     reload that a token notification asks for waits, and so does vouching for the change after it."""
     from config_service.db.pool import connect
@@ -157,8 +164,9 @@ async def test_a_change_heard_after_a_token_notification_is_vouched_for_only_onc
     listener = api.app.state.runtime.feed.listener
     await until(lambda: api.app.state.runtime.feed.hub.listening)
     app_id = (await other.post(APPS, json={"name": "a"})).json()["id"]
-    seq = int((await other.post(CONFIGS, json={"application_id": app_id, "name": "c", "config": {}}))
-              .headers["change-seq"])
+    seq = int(
+        (await other.post(CONFIGS, json={"application_id": app_id, "name": "c", "config": {}})).headers["change-seq"]
+    )
     assert await listener.vouches_for(seq, 5)  # heard with no token notification before it
     blocker = connect(settings)
     try:
@@ -167,8 +175,13 @@ async def test_a_change_heard_after_a_token_notification_is_vouched_for_only_onc
         blocker.commit()
         with blocker.cursor() as cursor:
             cursor.execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
-        later = int((await other.put(f"{CONFIGS}/{(await other.get(CONFIGS)).json()[0]['id']}",
-                                     json={"name": "c", "config": {"v": 2}})).headers["change-seq"])
+        later = int(
+            (
+                await other.put(
+                    f"{CONFIGS}/{(await other.get(CONFIGS)).json()[0]['id']}", json={"name": "c", "config": {"v": 2}}
+                )
+            ).headers["change-seq"]
+        )
         assert not await listener.vouches_for(later, 0.5)
         blocker.rollback()
         assert await listener.vouches_for(later, 5)
@@ -184,8 +197,18 @@ async def test_changes_this_worker_applied_that_the_table_lost_restart_the_hub(a
     app_id = (await api.post(APPS, json={"name": "a"})).json()["id"]
     head = feed.hub.seen
     assert await feed.listener.vouches_for(head, 5)  # its own write woke nobody: a ping vouches for it
-    lost = [{"seq": head + n, "application_id": app_id, "configuration_id": None, "change": "update",
-             "version": 1 + n, "changed_at": None, "changed_by": "anonymous"} for n in (1, 2)]
+    lost = [
+        {
+            "seq": head + n,
+            "application_id": app_id,
+            "configuration_id": None,
+            "change": "update",
+            "version": 1 + n,
+            "changed_at": None,
+            "changed_by": "anonymous",
+        }
+        for n in (1, 2)
+    ]
     restarts = feed.hub.restarts
     feed.hub.apply(lost)
     feed.listener.request_catch_up()
@@ -197,8 +220,11 @@ async def test_a_worker_never_reads_back_its_own_write_but_reads_another_workers
     monkeypatch.setattr(listener_module, "CATCH_UP_SECONDS", 60.0)  # no periodic read within the test
     url = urlsplit(str(settings.database_url))
     proxy = QueryCounter(url.hostname, url.port or 5432)
-    counted = settings.model_copy(update={"database_url": urlunsplit(
-        url._replace(netloc=f"postgres@127.0.0.1:{proxy.port}", query="sslmode=disable"))})
+    counted = settings.model_copy(
+        update={
+            "database_url": urlunsplit(url._replace(netloc=f"postgres@127.0.0.1:{proxy.port}", query="sslmode=disable"))
+        }
+    )
     app = create_app(counted)
     try:
         async with app.router.lifespan_context(app):

@@ -1,15 +1,18 @@
 """The feed of one worker, as the API sees it: its read cache, its hub and its listener behind
 one interface that decides the feed's policies (when the cache may answer, whether memory or
 the table reports changes, what a held answer may still send)."""
+
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 from config_service.auth.registry import TokenRegistry
 from config_service.cache.read_cache import Entry, ReadCache
 from config_service.db.database import Database
 from config_service.domain.access import Access, Principal
 from config_service.domain.errors import Unauthenticated
+from config_service.domain.rows import ChangeRow
 from config_service.feed.hub import ChangeHub, Predicate, Topic
 from config_service.feed.listener import ChangeListener
 from config_service.services import changes
@@ -18,17 +21,19 @@ from config_service.settings import Settings
 
 # How long a held answer waits for the listener to vouch for its changes before asking the database.
 VOUCH_WAIT_SECONDS = 1.0
+Loaded = TypeVar("Loaded")  # what a read loads and the cache's entry is encoded from
 
 
 class WorkerFeed:
     """Built by `open_feed`; it hears this worker's own writes first (read-your-writes)."""
 
-    def __init__(self, cache: ReadCache, hub: ChangeHub, listener: ChangeListener, database: Database,
-                 tokens: TokenRegistry):
+    def __init__(
+        self, cache: ReadCache, hub: ChangeHub, listener: ChangeListener, database: Database, tokens: TokenRegistry
+    ):
         self.cache, self.hub, self.listener, self._database, self._tokens = cache, hub, listener, database, tokens
 
     # What the database tells of this worker's writes (db.database.WriteObserver).
-    def committed(self, changes: list[dict]) -> None:
+    def committed(self, changes: list[ChangeRow]) -> None:
         self.hub.apply(changes)
 
     def doubted(self) -> None:
@@ -65,8 +70,14 @@ class WorkerFeed:
     def cached(self, key: tuple) -> Entry | None:
         return self.cache.get(key)
 
-    async def read_through(self, key: tuple, load: Callable[[], Awaitable[dict]], encode: Callable[[dict], Entry],
-                           access: Access, fresh: bool = False) -> Entry:
+    async def read_through(
+        self,
+        key: tuple,
+        load: Callable[[], Awaitable[Loaded]],
+        encode: Callable[[Loaded], Entry],
+        access: Access,
+        fresh: bool = False,
+    ) -> Entry:
         """The cached entry, or a fresh read (its use case checks access) that fills the cache
         unless a change overtook it; a hit is checked by the same rule: NotFound for what the
         caller may not see. The cache answers only while the listener is up, and not when the
@@ -83,8 +94,9 @@ class WorkerFeed:
         return entry
 
     # The change feed.
-    async def page(self, after: int, application_id: str | None, access: Access,
-                   limit: int) -> tuple[list[dict], int, bool]:
+    async def page(
+        self, after: int, application_id: str | None, access: Access, limit: int
+    ) -> tuple[list[ChangeRow], int, bool]:
         """Matching changes after `after`, the last_seq to follow, and whether more follow.
 
         Only changes this worker has applied are reported (its cache reflects them); with the
@@ -95,10 +107,13 @@ class WorkerFeed:
             return [], max(after, upto), False
         # Memory holds only what the hub has applied (up to seen): with the listener down, the
         # table's head may be further on, so the table answers.
-        items = self.hub.changes_after(after, matching(application_id, access), limit + 1) if self.hub.listening else None
+        items = (
+            self.hub.changes_after(after, matching(application_id, access), limit + 1) if self.hub.listening else None
+        )
         if items is None:
             items = await self._database.read(
-                lambda uow: changes.changes_after(uow, access, after, upto, application_id, limit + 1))
+                lambda uow: changes.changes_after(uow, access, after, upto, application_id, limit + 1)
+            )
         if len(items) > limit:
             return items[:limit], items[limit - 1]["seq"], True
         return items, upto, False
@@ -151,6 +166,7 @@ class WorkerFeed:
             if await self.listener.vouches_for(upto, VOUCH_WAIT_SECONDS) and tokens.trusted:
                 return tokens.still_usable(caller)
         token_id = caller.token_id
+        assert token_id is not None  # known_usable answered for a caller without a token
         return await self._database.read(lambda uow: token_service.is_usable(uow, token_id))
 
     async def require_usable(self, caller: Principal, upto: int | None) -> None:
@@ -161,8 +177,9 @@ class WorkerFeed:
 
 def matching(application_id: str | None, access: Access) -> Predicate:
     """Changes of `application_id` (every one for None) that the caller may see."""
-    return lambda change: (application_id is None or change["application_id"] == application_id) and \
-        access.sees(change["application_id"])
+    return lambda change: (
+        (application_id is None or change["application_id"] == application_id) and access.sees(change["application_id"])
+    )
 
 
 @asynccontextmanager

@@ -19,7 +19,11 @@ def test_add_then_get(applications):
     assert added["configuration_ids"] == []
     found = applications.get(A)
     assert {k: found[k] for k in ("id", "name", "comments", "configuration_ids")} == {
-        "id": A, "name": "billing", "comments": "team x", "configuration_ids": []}
+        "id": A,
+        "name": "billing",
+        "comments": "team x",
+        "configuration_ids": [],
+    }
     assert found["created_at"].tzinfo is not None
 
 

@@ -1,6 +1,8 @@
 """What every repository shares: running SQL and translating constraint violations."""
+
 import re
-from typing import Callable
+from collections.abc import Callable
+from typing import Any, cast
 
 import psycopg2
 from psycopg2.extensions import cursor as TupleCursor
@@ -11,6 +13,8 @@ from config_service.domain.versions import ANY_VERSION
 # `versions` is None (no precondition, or If-Match: *) or the versions an If-Match header accepts.
 VERSION_MATCHES = "(%(versions)s::int[] IS NULL OR version = ANY(%(versions)s::int[]))"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+Row = dict[str, Any]  # a row as _fetch_one and _fetch_all return it: column name -> value
 
 
 def versions_param(versions) -> list[int] | None:
@@ -31,6 +35,7 @@ class Prepared:
     """
 
     _named: set[str] = set()  # a name prepares one statement only, in every connection
+    names: list[str]  # the parameters' names, in their order in the text ($1, $2...)
 
     def __init__(self, name: str, sql: str):
         if name in Prepared._named:
@@ -38,7 +43,7 @@ class Prepared:
         Prepared._named.add(name)
         self.name, self.names = name, []
 
-        def number(match: re.Match) -> str:
+        def number(match: re.Match[str]) -> str:
             if match.group(1) not in self.names:
                 self.names.append(match.group(1))
             return f"${self.names.index(match.group(1)) + 1}"
@@ -63,9 +68,12 @@ class Prepared:
                     row = cursor.fetchone()
             types = row[0]
             prepared.add(self.name)
-            self._execute = f"EXECUTE {self.name}(" + ", ".join(
-                f"%({name})s::{type}" for name, type in zip(self.names, types)) + ")"
-        return self._execute
+            self._execute = (
+                f"EXECUTE {self.name}("
+                + ", ".join(f"%({name})s::{type}" for name, type in zip(self.names, types, strict=False))
+                + ")"
+            )
+        return cast(str, self._execute)  # set when this statement was prepared on the connection
 
 
 class Session:
@@ -103,17 +111,17 @@ class Repository:
         self._session = connection if isinstance(connection, Session) else Session(connection, before_statement)
         self._connection = self._session.connection
 
-    def _fetch_one(self, sql: "str | Prepared", params, closing: str = "") -> dict | None:
+    def _fetch_one(self, sql: "str | Prepared", params, closing: str = "") -> Row | None:
         with self._connection.cursor(cursor_factory=TupleCursor) as cursor:
             self._execute(cursor, sql, params, closing)
             row = cursor.fetchone()
-            return None if row is None else dict(zip([column[0] for column in cursor.description], row))
+            return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=False))
 
-    def _fetch_all(self, sql: "str | Prepared", params, closing: str = "") -> list[dict]:
+    def _fetch_all(self, sql: "str | Prepared", params, closing: str = "") -> list[Row]:
         with self._connection.cursor(cursor_factory=TupleCursor) as cursor:
             self._execute(cursor, sql, params, closing)
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
 
     def _run(self, sql: str) -> None:
         """A statement with neither parameters nor rows."""

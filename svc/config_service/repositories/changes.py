@@ -1,7 +1,10 @@
 """SQL for the change feed: record a change under the next seq, read changes after a seq."""
-from typing import Callable
 
-from config_service.repositories.base import Prepared, Repository
+from collections.abc import Callable
+from typing import Any, cast
+
+from config_service.domain.rows import ChangeRow
+from config_service.repositories.base import Prepared, Repository, Row
 
 # NOTIFY carries the seq only (payloads are capped at 8,000 bytes): the table is the truth.
 COLUMNS = "seq, application_id, configuration_id, change, version, changed_at"
@@ -20,15 +23,23 @@ _WRITE = (
 )
 # Every registered listener hears of it (repositories.listeners), but the one named `quiet`: the
 # writing worker's own, which applies its changes as they commit.
-_NOTIFY = ("(SELECT count(pg_notify(l.channel, (SELECT max(seq) FROM written)::text)) FROM change_listeners l"
-           " WHERE l.channel IS DISTINCT FROM %(quiet)s::varchar)")
-FLUSH = Prepared("changes_flush", _WRITE + f" SELECT {READ_COLUMNS}, {_NOTIFY}::text AS notified"
-                 " FROM written ORDER BY seq")
+_NOTIFY = (
+    "(SELECT count(pg_notify(l.channel, (SELECT max(seq) FROM written)::text)) FROM change_listeners l"
+    " WHERE l.channel IS DISTINCT FROM %(quiet)s::varchar)"
+)
+FLUSH = Prepared(
+    "changes_flush", _WRITE + f" SELECT {READ_COLUMNS}, {_NOTIFY}::text AS notified FROM written ORDER BY seq"
+)
 KEPT = "config_service.flushed"
-FLUSH_KEPT = Prepared("changes_flush_kept", _WRITE + f" SELECT {_NOTIFY}, set_config('{KEPT}',"
-                      " (SELECT json_agg(written ORDER BY seq) FROM written)::text, false)")
-COMMIT_THEN_READ_KEPT = (f"; COMMIT; SELECT {READ_COLUMNS} FROM json_populate_recordset(null::changes,"
-                         f" current_setting('{KEPT}')::json) ORDER BY seq")
+FLUSH_KEPT = Prepared(
+    "changes_flush_kept",
+    _WRITE + f" SELECT {_NOTIFY}, set_config('{KEPT}',"
+    " (SELECT json_agg(written ORDER BY seq) FROM written)::text, false)",
+)
+COMMIT_THEN_READ_KEPT = (
+    f"; COMMIT; SELECT {READ_COLUMNS} FROM json_populate_recordset(null::changes,"
+    f" current_setting('{KEPT}')::json) ORDER BY seq"
+)
 
 
 class ChangeRepository(Repository):
@@ -36,15 +47,16 @@ class ChangeRepository(Repository):
     work, in one statement just before its commit: the counter's row lock, which makes every
     other writer wait, is held for that statement and the commit only."""
 
-    def __init__(self, connection, before_statement=None):
+    def __init__(self, connection, before_statement=None) -> None:
         super().__init__(connection, before_statement)
         # Given what the changes touch, the channel of a listener they need not wake (or None).
         self.quiet: Callable[[list[tuple[str, str | None]]], str | None] | None = None
-        self._pending: list[tuple] = []
-        self.recorded: list[dict] = []  # this unit of work's written changes, in seq order
+        self._pending: list[tuple[Any, ...]] = []
+        self.recorded: list[ChangeRow] = []  # this unit of work's written changes, in seq order
 
-    def record(self, application_id: str, configuration_id: str | None, change: str, version: int,
-               changed_at=None) -> None:
+    def record(
+        self, application_id: str, configuration_id: str | None, change: str, version: int, changed_at=None
+    ) -> None:
         """Keep a change of this unit of work, to be written by `flush` under the next seq."""
         self._pending.append((application_id, configuration_id, change, version, changed_at))
 
@@ -58,7 +70,7 @@ class ChangeRepository(Repository):
         """Whether changes were recorded since the last flush."""
         return bool(self._pending)
 
-    def flush(self, commit: bool = False) -> list[dict]:
+    def flush(self, commit: bool = False) -> list[ChangeRow]:
         """Write the changes recorded since the last flush under consecutive seqs and notify the
         listeners (at commit); every change this unit of work wrote, in seq order.
 
@@ -70,30 +82,37 @@ class ChangeRepository(Repository):
             if commit:
                 self._run("COMMIT")
             return self.recorded
-        params = {"count": len(pending), "application_ids": [item[0] for item in pending],
-                  "configuration_ids": [item[1] for item in pending], "changes": [item[2] for item in pending],
-                  "versions": [item[3] for item in pending], "times": [item[4] for item in pending],
-                  "quiet": self.quiet([(item[0], item[1]) for item in pending]) if self.quiet else None}
+        params = {
+            "count": len(pending),
+            "application_ids": [item[0] for item in pending],
+            "configuration_ids": [item[1] for item in pending],
+            "changes": [item[2] for item in pending],
+            "versions": [item[3] for item in pending],
+            "times": [item[4] for item in pending],
+            "quiet": self.quiet([(item[0], item[1]) for item in pending]) if self.quiet else None,
+        }
         if commit:
             rows = self._fetch_all(FLUSH_KEPT, params, closing=COMMIT_THEN_READ_KEPT)
         else:
             rows = self._fetch_all(FLUSH, params)
             for row in rows:
                 del row["notified"]
-        self.recorded.extend(rows)
+        self.recorded.extend(cast("list[ChangeRow]", rows))
         return self.recorded
 
-    def since(self, after: int, upto: int, application_id: str | None, limit: int,
-              only: list[str] | None = None) -> list[dict]:
+    def since(
+        self, after: int, upto: int, application_id: str | None, limit: int, only: list[str] | None = None
+    ) -> list[ChangeRow]:
         """Up to `limit` changes with after < seq <= upto, of one application or all (of the
         applications `only`, if given), in seq order."""
-        return self._fetch_all(
+        rows = self._fetch_all(
             f"SELECT {READ_COLUMNS} FROM changes WHERE seq > %(after)s AND seq <= %(upto)s"
             " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
             " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
             " ORDER BY seq LIMIT %(limit)s",
             {"after": after, "upto": upto, "application_id": application_id, "limit": limit, "only": only},
         )
+        return cast("list[ChangeRow]", rows)
 
     def ping(self, channel: str, payload: str) -> None:
         """Notify one listener (its ping: feed/listener.py)."""
@@ -101,4 +120,4 @@ class ChangeRepository(Repository):
 
     def head(self) -> int:
         """The seq of the newest committed change (0 before the first)."""
-        return self._fetch_one("SELECT last_seq FROM change_counter", ())["last_seq"]
+        return cast(Row, self._fetch_one("SELECT last_seq FROM change_counter", ()))["last_seq"]  # one row, always

@@ -4,13 +4,18 @@ Every change writes its revision and, when the application's list of configurati
 changes, bumps the application's version, in the same statement (data-modifying CTEs):
 one round trip, and never one without the other.
 """
+
 from __future__ import annotations  # the method named `list` would shadow the builtin in annotations
+
+import builtins
+from typing import Any, cast
 
 from psycopg2.extras import Json
 
 from config_service.domain.errors import Conflict, InvalidReference
+from config_service.domain.rows import ConfigurationRow, Deleted, RevisionRow
 from config_service.repositories.applications import NEXT_UPDATED_AT
-from config_service.repositories.base import VERSION_MATCHES, Prepared, Repository, versions_param
+from config_service.repositories.base import VERSION_MATCHES, Prepared, Repository, Row, versions_param
 
 COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
 REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
@@ -18,6 +23,10 @@ REVISION_COLUMNS = "configuration_id, version, change, application_id, name, com
 REVISION_READ_COLUMNS = REVISION_COLUMNS + ", changed_by"
 # About the bytes a row takes encoded, for the byte budgets of pages and exports.
 SIZE = "(octet_length(config::text) + octet_length(name) + COALESCE(octet_length(comments), 0) + 200)"
+
+# The method named `list` shadows the builtin in the class body.
+ConfigurationRows = list[ConfigurationRow]
+Rows = list[Row]
 
 
 def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
@@ -44,7 +53,8 @@ ADD = Prepared(
     f" VALUES (%(id)s, %(application_id)s, %(name)s, %(comments)s, %(config)s) RETURNING {COLUMNS}),"
     f" revision AS ({_record('create', 'created')}),"
     f" application AS ({_bump_application('created')})"
-    f" SELECT {COLUMNS} FROM created")
+    f" SELECT {COLUMNS} FROM created",
+)
 UPDATE = Prepared(
     "configuration_update",
     "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
@@ -53,7 +63,8 @@ UPDATE = Prepared(
     " AND (name, comments, config) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb)"
     f" RETURNING {COLUMNS}),"
     f" revision AS ({_record('update', 'changed')})"
-    f" SELECT {COLUMNS} FROM changed")
+    f" SELECT {COLUMNS} FROM changed",
+)
 
 
 class ConfigurationRepository(Repository):
@@ -66,26 +77,42 @@ class ConfigurationRepository(Repository):
         ),
     }
 
-    def add(self, id: str, application_id: str, name: str, comments: str | None, config: dict) -> dict:
+    def add(
+        self, id: str, application_id: str, name: str, comments: str | None, config: dict[str, Any]
+    ) -> ConfigurationRow:
         """Insert a configuration of an existing application, with its first revision."""
-        return self._fetch_one(ADD, {"id": id, "application_id": application_id, "name": name,
-                                     "comments": comments, "config": Json(config)})
+        row = self._fetch_one(
+            ADD,
+            {"id": id, "application_id": application_id, "name": name, "comments": comments, "config": Json(config)},
+        )
+        return cast(ConfigurationRow, row)  # INSERT ... RETURNING: one row
 
-    def get(self, id: str) -> dict | None:
+    def get(self, id: str) -> ConfigurationRow | None:
         """One configuration, or None."""
-        return self._fetch_one(GET, {"id": id})
+        return cast("ConfigurationRow | None", self._fetch_one(GET, {"id": id}))
 
     def version_of(self, id: str) -> int | None:
         row = self._fetch_one("SELECT version FROM configurations WHERE id = %s", (id,))
         return None if row is None else row["version"]
 
-    def update(self, id: str, name: str, comments: str | None, config: dict, versions=None) -> dict | None:
+    def update(
+        self, id: str, name: str, comments: str | None, config: dict[str, Any], versions=None
+    ) -> ConfigurationRow | None:
         """Replace name, comments and config as a new version; None when missing, at another
         version, or when nothing would change."""
-        return self._fetch_one(UPDATE, {"id": id, "name": name, "comments": comments, "config": Json(config),
-                                        "versions": versions_param(versions)})
+        row = self._fetch_one(
+            UPDATE,
+            {
+                "id": id,
+                "name": name,
+                "comments": comments,
+                "config": Json(config),
+                "versions": versions_param(versions),
+            },
+        )
+        return cast("ConfigurationRow | None", row)
 
-    def delete(self, id: str, versions=None) -> dict | None:
+    def delete(self, id: str, versions=None) -> Deleted | None:
         """Delete a configuration, recording the deletion as its next version: that revision's
         id, application_id, version and changed_at, or None when missing or at another version.
 
@@ -95,10 +122,12 @@ class ConfigurationRepository(Repository):
         """
         owner = self._fetch_one(
             "SELECT a.id FROM applications a JOIN configurations c ON c.application_id = a.id"
-            " WHERE c.id = %s FOR NO KEY UPDATE OF a", (id,))
+            " WHERE c.id = %s FOR NO KEY UPDATE OF a",
+            (id,),
+        )
         if owner is None:
             return None
-        return self._fetch_one(
+        row = self._fetch_one(
             f"WITH deleted AS (DELETE FROM configurations WHERE id = %(id)s AND {VERSION_MATCHES}"
             f" RETURNING {COLUMNS}),"
             " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config,"
@@ -108,32 +137,45 @@ class ConfigurationRepository(Repository):
             " SELECT id, application_id, version, changed_at FROM gone",
             {"id": id, "versions": versions_param(versions)},
         )
+        return cast("Deleted | None", row)
 
-    def revisions(self, id: str, limit: int, before: int | None, budget: int) -> tuple[list[dict], bool]:
+    def revisions(self, id: str, limit: int, before: int | None, budget: int) -> tuple[list[RevisionRow], bool]:
         """Up to `limit` revisions, newest first, older than version `before`, as many as fit in
         about `budget` bytes (the first always does), and whether older ones follow."""
-        return self._within_budget(
-            f"SELECT {REVISION_READ_COLUMNS}, {SIZE} AS size FROM configuration_revisions"
-            " WHERE configuration_id = %(id)s AND version < %(before)s ORDER BY version DESC LIMIT %(fetch)s",
-            REVISION_READ_COLUMNS, "version DESC", {"id": id, "before": before or 2**31 - 1}, limit, budget)
+        return cast(
+            "tuple[list[RevisionRow], bool]",
+            self._within_budget(
+                f"SELECT {REVISION_READ_COLUMNS}, {SIZE} AS size FROM configuration_revisions"
+                " WHERE configuration_id = %(id)s AND version < %(before)s ORDER BY version DESC LIMIT %(fetch)s",
+                REVISION_READ_COLUMNS,
+                "version DESC",
+                {"id": id, "before": before or 2**31 - 1},
+                limit,
+                budget,
+            ),
+        )
 
-    def revision(self, id: str, version: int) -> dict | None:
-        return self._fetch_one(
+    def revision(self, id: str, version: int) -> RevisionRow | None:
+        row = self._fetch_one(
             f"SELECT {REVISION_READ_COLUMNS} FROM configuration_revisions WHERE configuration_id = %s AND version = %s",
             (id, version),
         )
+        return cast("RevisionRow | None", row)
 
     def latest_version(self, id: str) -> int | None:
         """The version of the newest revision, the configuration deleted or not."""
-        row = self._fetch_one(
-            "SELECT max(version) AS version FROM configuration_revisions WHERE configuration_id = %s", (id,)
+        row = cast(  # an aggregate: always one row
+            Row,
+            self._fetch_one(
+                "SELECT max(version) AS version FROM configuration_revisions WHERE configuration_id = %s", (id,)
+            ),
         )
         return row["version"]
 
-    def restore_existing(self, id: str, version: int, versions=None) -> dict | None:
+    def restore_existing(self, id: str, version: int, versions=None) -> ConfigurationRow | None:
         """Make revision `version` current again as a new version; None when the configuration
         is missing or at another version than If-Match allows."""
-        return self._fetch_one(
+        row = self._fetch_one(
             "WITH changed AS (UPDATE configurations c SET name = r.name, comments = r.comments,"
             " config = r.config, version = c.version + 1, updated_at = GREATEST(clock_timestamp(), c.updated_at)"
             " FROM configuration_revisions r"
@@ -144,11 +186,12 @@ class ConfigurationRepository(Repository):
             f" SELECT {COLUMNS} FROM changed",
             {"id": id, "version": version, "versions": versions_param(versions)},
         )
+        return cast("ConfigurationRow | None", row)
 
-    def restore_deleted(self, id: str, version: int) -> dict:
+    def restore_deleted(self, id: str, version: int) -> ConfigurationRow:
         """Bring a deleted configuration back under its id with revision `version`'s content,
         as the version after its newest revision. The caller holds its application's lock."""
-        return self._fetch_one(
+        row = self._fetch_one(
             "WITH history AS (SELECT max(version) AS latest, min(changed_at) AS created_at, max(changed_at) AS last_at"
             " FROM configuration_revisions WHERE configuration_id = %(id)s),"
             " created AS (INSERT INTO configurations"
@@ -162,66 +205,93 @@ class ConfigurationRepository(Repository):
             f" SELECT {COLUMNS} FROM created",
             {"id": id, "version": version},
         )
+        return cast(ConfigurationRow, row)  # its caller found revision `version`: one row
 
-    def list(self, application_id: str | None, limit: int, after: str | None, only: list[str] | None,
-             budget: int) -> tuple[list[dict], bool]:
+    def list(
+        self, application_id: str | None, limit: int, after: str | None, only: list[str] | None, budget: int
+    ) -> tuple[ConfigurationRows, bool]:
         """Up to `limit` configurations in id order after the id `after`, of one application or
         all (of the applications `only`, if given), as many as fit in about `budget` bytes (the
         first always does), and whether more follow them."""
-        return self._within_budget(
-            f"SELECT {COLUMNS}, {SIZE} AS size FROM configurations WHERE id > %(after)s"
-            " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
-            " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
-            " ORDER BY id LIMIT %(fetch)s", COLUMNS, "id",
-            {"after": after or "", "application_id": application_id, "only": only}, limit, budget)
+        return cast(
+            "tuple[ConfigurationRows, bool]",
+            self._within_budget(
+                f"SELECT {COLUMNS}, {SIZE} AS size FROM configurations WHERE id > %(after)s"
+                " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
+                " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
+                " ORDER BY id LIMIT %(fetch)s",
+                COLUMNS,
+                "id",
+                {"after": after or "", "application_id": application_id, "only": only},
+                limit,
+                budget,
+            ),
+        )
 
-    def _within_budget(self, page: str, columns: str, order: str, params: dict, limit: int,
-                       budget: int) -> tuple[list[dict], bool]:
+    def _within_budget(
+        self, page: str, columns: str, order: str, params: dict[str, Any], limit: int, budget: int
+    ) -> tuple[Rows, bool]:
         """The rows of `page` (one more than `limit`, each with its `size`) whose predecessors
         add up to less than `budget` bytes: PostgreSQL cuts the page, so no row past the
         budget is ever sent to the worker."""
         rows = self._fetch_all(
             f"SELECT {columns}, fetched FROM (SELECT *, sum(size) OVER (ORDER BY {order}) - size AS before,"
             f" count(*) OVER () AS fetched FROM ({page}) page) sized WHERE before < %(budget)s ORDER BY {order}",
-            {**params, "fetch": limit + 1, "budget": budget})
+            {**params, "fetch": limit + 1, "budget": budget},
+        )
         fetched = rows[0].pop("fetched") if rows else 0
         for row in rows[1:]:
             del row["fetched"]
         return rows[:limit], len(rows) > limit or len(rows) < fetched
 
-    def owners_of(self, ids: list[str]) -> dict[str, str]:
+    def owners_of(self, ids: builtins.list[str]) -> dict[str, str]:
         """The application of each configuration (existing or deleted) among `ids`."""
-        rows = self._fetch_all("SELECT DISTINCT configuration_id, application_id FROM configuration_revisions"
-                               " WHERE configuration_id = ANY(%s)", (ids,))
+        rows = self._fetch_all(
+            "SELECT DISTINCT configuration_id, application_id FROM configuration_revisions"
+            " WHERE configuration_id = ANY(%s)",
+            (ids,),
+        )
         return {row["configuration_id"]: row["application_id"] for row in rows}
 
-    def lock_all(self, ids: list[str]) -> None:
+    def lock_all(self, ids: builtins.list[str]) -> None:
         """Lock these configurations' rows for this transaction, in id order."""
         self._fetch_all("SELECT id FROM configurations WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
 
-    def of_application(self, application_id: str, for_update: bool = False) -> list[dict]:
+    def of_application(self, application_id: str, for_update: bool = False) -> ConfigurationRows:
         """Every configuration of an application, by name in code-point order; with `for_update`,
         their rows locked for this transaction, in id order (as transactions lock them)."""
         if for_update:
-            rows = self._fetch_all(f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s"
-                                   " ORDER BY id FOR UPDATE", (application_id,))
-            return sorted(rows, key=lambda row: row["name"].encode())
-        return self._fetch_all(f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s"
-                               ' ORDER BY name COLLATE "C"', (application_id,))
+            rows = self._fetch_all(
+                f"SELECT {COLUMNS} FROM configurations WHERE application_id = %s ORDER BY id FOR UPDATE",
+                (application_id,),
+            )
+            return cast(ConfigurationRows, sorted(rows, key=lambda row: row["name"].encode()))
+        rows = self._fetch_all(
+            f'SELECT {COLUMNS} FROM configurations WHERE application_id = %s ORDER BY name COLLATE "C"',
+            (application_id,),
+        )
+        return cast(ConfigurationRows, rows)
 
     def bytes_of(self, application_id: str) -> int:
         """About how many bytes an application's configurations take when encoded."""
-        return self._fetch_one(f"SELECT COALESCE(sum({SIZE}), 0) AS size FROM configurations"
-                               " WHERE application_id = %s", (application_id,))["size"]
+        row = cast(  # an aggregate: always one row
+            Row,
+            self._fetch_one(
+                f"SELECT COALESCE(sum({SIZE}), 0) AS size FROM configurations WHERE application_id = %s",
+                (application_id,),
+            ),
+        )
+        return row["size"]
 
-    def unchanged_names(self, application_id: str, items: list[dict]) -> set[str]:
+    def unchanged_names(self, application_id: str, items: Rows) -> set[str]:
         """Names among `items` ({name, comments, config}) whose stored configuration holds the
         same comments and config, by PostgreSQL's own equality (jsonb: 1e23 equals its integer)."""
         rows = self._fetch_all(
             "SELECT c.name FROM configurations c"
             " JOIN jsonb_to_recordset(%s) AS d(name text, comments text, config jsonb) ON c.name = d.name"
             " WHERE c.application_id = %s AND c.comments IS NOT DISTINCT FROM d.comments AND c.config = d.config",
-            (Json(items), application_id))
+            (Json(items), application_id),
+        )
         return {row["name"] for row in rows}
 
     def lock(self, id: str) -> bool:
@@ -231,5 +301,6 @@ class ConfigurationRepository(Repository):
     def owner_of(self, id: str) -> str | None:
         """The application a configuration belongs (or belonged) to; it never changes."""
         row = self._fetch_one(
-            "SELECT application_id FROM configuration_revisions WHERE configuration_id = %s LIMIT 1", (id,))
+            "SELECT application_id FROM configuration_revisions WHERE configuration_id = %s LIMIT 1", (id,)
+        )
         return None if row is None else row["application_id"]

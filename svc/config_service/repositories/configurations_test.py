@@ -3,10 +3,10 @@ import pytest
 
 from config_service.db.pool import connect, create_pool
 from config_service.db.unit_of_work import UnitOfWork
+from config_service.domain.access import EVERYTHING
 from config_service.domain.errors import Conflict, InvalidReference
 from config_service.repositories.applications import ApplicationRepository
 from config_service.repositories.configurations import ConfigurationRepository
-from config_service.domain.access import EVERYTHING
 from config_service.services.configurations import update_configuration
 
 A = "01J0000000000000000000000A"
@@ -31,7 +31,12 @@ def test_add_then_get_round_trips_the_json(configurations):
     configurations.add(C, A, "database", "primary", CONFIG)
     row = configurations.get(C)
     assert {k: row[k] for k in ("id", "application_id", "name", "comments", "config")} == {
-        "id": C, "application_id": A, "name": "database", "comments": "primary", "config": CONFIG}
+        "id": C,
+        "application_id": A,
+        "name": "database",
+        "comments": "primary",
+        "config": CONFIG,
+    }
 
 
 def test_get_missing_is_none(configurations):
@@ -78,7 +83,10 @@ def test_every_change_writes_its_revision(configurations):
     configurations.update(C, "database", "x", {"v": 2})
     assert configurations.delete(C)
     assert [(r["version"], r["change"], r["config"]) for r in configurations.revisions(C, 10, None, BUDGET)[0]] == [
-        (3, "delete", {"v": 2}), (2, "update", {"v": 2}), (1, "create", {"v": 1})]
+        (3, "delete", {"v": 2}),
+        (2, "update", {"v": 2}),
+        (1, "create", {"v": 1}),
+    ]
     assert configurations.latest_version(C) == 3 and configurations.version_of(C) is None
     restored = configurations.restore_deleted(C, 1)
     assert (restored["version"], restored["config"]) == (4, {"v": 1})
@@ -110,10 +118,13 @@ def test_a_failing_revision_write_leaves_the_change_undone(pool_settings):
         uow.commit()
     connection = connect(settings)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
-                       " $$ BEGIN RAISE EXCEPTION 'revision refused'; END $$")
-        cursor.execute("CREATE TRIGGER refuse BEFORE INSERT ON configuration_revisions"
-                       " FOR EACH ROW EXECUTE FUNCTION refuse()")
+        cursor.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'revision refused'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON configuration_revisions FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
     connection.commit()
     connection.close()
     with pytest.raises(psycopg2.Error, match="revision refused"):
@@ -149,5 +160,6 @@ def test_a_page_is_cut_by_postgresql_at_its_byte_budget(configurations):
 def test_unchanged_names_compare_by_jsonb_equality(configurations):
     configurations.add(C, A, "a", None, {"n": 10**23})
     configurations.add(D, A, "b", "x", {"n": 1})
-    assert configurations.unchanged_names(A, [{"name": "a", "comments": None, "config": {"n": 1e23}},
-                                             {"name": "b", "comments": None, "config": {"n": 1}}]) == {"a"}
+    assert configurations.unchanged_names(
+        A, [{"name": "a", "comments": None, "config": {"n": 1e23}}, {"name": "b", "comments": None, "config": {"n": 1}}]
+    ) == {"a"}

@@ -1,5 +1,5 @@
-from config_service.db.pool import connect
 from config_service.conftest import make_settings
+from config_service.db.pool import connect
 from config_service.repositories.listeners import CHANNEL_PREFIX, ListenerRepository
 
 

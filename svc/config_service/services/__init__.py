@@ -1,1 +1,1 @@
-"""The use cases: sync functions that take the unit of work, check access in it, never commit; ports.py declares what they need."""
+"""The use cases: sync functions that take the unit of work, check access in it, never commit."""

@@ -1,15 +1,16 @@
 """Use cases of applications; each runs inside a unit of work, checks the caller's access in it,
 and never commits it."""
-from config_service.domain.errors import NotFound, not_found_or_stale
+
 from config_service.domain.access import Access
-from config_service.domain.rows import ApplicationRow, ApplicationWithConfigurations
-from config_service.services.ports import UnitOfWork
+from config_service.domain.errors import NotFound, not_found_or_stale
+from config_service.domain.rows import ApplicationRow, ApplicationWithConfigurations, new_id
 from config_service.domain.versions import Versions, version_matches
-from config_service.domain.rows import new_id
+from config_service.services.ports import UnitOfWork
 
 
-def create_application(uow: UnitOfWork, access: Access, name: str,
-                       comments: str | None) -> ApplicationWithConfigurations:
+def create_application(
+    uow: UnitOfWork, access: Access, name: str, comments: str | None
+) -> ApplicationWithConfigurations:
     access.require_unlimited()
     row = uow.applications.add(new_id(), name, comments)
     uow.changes.record(row["id"], None, "create", row["version"], row["updated_at"])
@@ -24,8 +25,9 @@ def get_application(uow: UnitOfWork, access: Access, id: str) -> ApplicationWith
     return row
 
 
-def update_application(uow: UnitOfWork, access: Access, id: str, name: str, comments: str | None,
-                       versions: Versions = None) -> ApplicationWithConfigurations:
+def update_application(
+    uow: UnitOfWork, access: Access, id: str, name: str, comments: str | None, versions: Versions = None
+) -> ApplicationWithConfigurations:
     """Replace name and comments; `versions` (from If-Match) must include the stored version.
 
     Sending what is stored changes nothing: no new version, the current representation back.
@@ -54,8 +56,9 @@ def delete_application(uow: UnitOfWork, access: Access, id: str, versions: Versi
     uow.changes.record(id, None, "delete", deleted["version"])
 
 
-def list_applications(uow: UnitOfWork, access: Access, limit: int,
-                      after: str | None) -> tuple[list[ApplicationRow], bool]:
+def list_applications(
+    uow: UnitOfWork, access: Access, limit: int, after: str | None
+) -> tuple[list[ApplicationRow], bool]:
     """A page of the applications the caller sees, in id order, and whether more follow it."""
     rows = uow.applications.list(limit + 1, after, access.only)  # one more than the page: do more follow?
     return rows[:limit], len(rows) > limit

@@ -1,8 +1,8 @@
 import pytest
 
+from config_service.domain.access import EVERYTHING
 from config_service.domain.errors import Conflict, NotFound, StaleVersion
 from config_service.services import applications as service
-from config_service.domain.access import EVERYTHING
 from config_service.testing.fakes import FakeDatabase
 
 MISSING = "01J0000000000000000000000A"

@@ -1,19 +1,26 @@
 """Use cases of configurations and their history; each runs inside a unit of work, checks the
 caller's access in it, and never commits it."""
-from typing import Any
 
-from config_service.domain.errors import Conflict, InvalidReference, NotFound, StaleVersion, not_found_or_stale
+from typing import Any, cast
+
 from config_service.domain.access import Access
-from config_service.domain.rows import ConfigurationRow, RevisionRow
-from config_service.services.ports import UnitOfWork
+from config_service.domain.errors import Conflict, InvalidReference, NotFound, StaleVersion, not_found_or_stale
+from config_service.domain.rows import ConfigurationRow, RevisionRow, new_id
 from config_service.domain.versions import Versions, version_matches
-from config_service.domain.rows import new_id
+from config_service.services.ports import UnitOfWork
 
 
-def create_configuration(uow: UnitOfWork, access: Access, application_id: str, name: str, comments: str | None,
-                         config: dict[str, Any]) -> ConfigurationRow:
+def create_configuration(
+    uow: UnitOfWork,
+    access: Access,
+    application_id: str | None,
+    name: str,
+    comments: str | None,
+    config: dict[str, Any],
+) -> ConfigurationRow:
     """The database's foreign key decides whether the application exists (no check-then-insert)."""
     access.require_names(application_id)
+    assert application_id is not None  # require_names refused None
     row = uow.configurations.add(new_id(), application_id, name, comments, config)
     return _recorded(uow, "create", row)
 
@@ -21,18 +28,28 @@ def create_configuration(uow: UnitOfWork, access: Access, application_id: str, n
 def get_configuration(uow: UnitOfWork, access: Access, id: str) -> ConfigurationRow:
     row = uow.configurations.get(id)
     access.require_sees(row and row["application_id"], "configuration")
+    assert row is not None  # require_sees raised NotFound otherwise
     return row
 
 
-def list_configurations(uow: UnitOfWork, access: Access, application_id: str | None, limit: int, after: str | None,
-                        budget: int) -> tuple[list[ConfigurationRow], bool]:
+def list_configurations(
+    uow: UnitOfWork, access: Access, application_id: str | None, limit: int, after: str | None, budget: int
+) -> tuple[list[ConfigurationRow], bool]:
     """A page of the configurations the caller sees, in id order (of one application, if given),
     at most `limit` of them and about `budget` bytes, and whether more follow it."""
     return uow.configurations.list(application_id, limit, after, access.only, budget)
 
 
-def update_configuration(uow: UnitOfWork, access: Access, id: str, application_id: str | None, name: str,
-                         comments: str | None, config: dict[str, Any], versions: Versions = None) -> ConfigurationRow:
+def update_configuration(
+    uow: UnitOfWork,
+    access: Access,
+    id: str,
+    application_id: str | None,
+    name: str,
+    comments: str | None,
+    config: dict[str, Any],
+    versions: Versions = None,
+) -> ConfigurationRow:
     """Replace name, comments and config; naming another application_id is refused (and undone).
 
     Sending what is stored (by jsonb equality: PostgreSQL says, under the row's lock) changes
@@ -48,6 +65,7 @@ def update_configuration(uow: UnitOfWork, access: Access, id: str, application_i
         row = uow.configurations.get(id)
         if row is None or not version_matches(versions, row["version"]):
             raise not_found_or_stale("configuration", row and row["version"], versions is not None)
+    assert row is not None  # updated, or read back above (a missing one raised)
     if application_id is not None and row["application_id"] != application_id:
         raise InvalidReference("application_id cannot change", "application_id")
     return _recorded(uow, "update", row) if changed else row
@@ -62,8 +80,9 @@ def delete_configuration(uow: UnitOfWork, access: Access, id: str, versions: Ver
     uow.changes.record(deleted["application_id"], id, "delete", deleted["version"], deleted["changed_at"])
 
 
-def list_revisions(uow: UnitOfWork, access: Access, id: str, limit: int, before: int | None,
-                   budget: int) -> tuple[list[RevisionRow], bool]:
+def list_revisions(
+    uow: UnitOfWork, access: Access, id: str, limit: int, before: int | None, budget: int
+) -> tuple[list[RevisionRow], bool]:
     """A page of a configuration's revisions, newest first (at most `limit` and about `budget`
     bytes), and whether older ones follow; NotFound when it never existed."""
     access.require_sees(uow.configurations.owner_of(id), "configuration")
@@ -77,8 +96,9 @@ def get_revision(uow: UnitOfWork, access: Access, id: str, version: int) -> Revi
     return row
 
 
-def restore_revision(uow: UnitOfWork, access: Access, id: str, version: int,
-                     versions: Versions = None) -> ConfigurationRow:
+def restore_revision(
+    uow: UnitOfWork, access: Access, id: str, version: int, versions: Versions = None
+) -> ConfigurationRow:
     """Make a past revision's name, comments and config current again, as a new version.
 
     A deleted configuration comes back under its old id, unless its name was taken
@@ -94,7 +114,8 @@ def restore_revision(uow: UnitOfWork, access: Access, id: str, version: int,
         if row is None:
             raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
         return _recorded(uow, "restore", row)
-    latest = uow.configurations.latest_version(id)
+    # its revision `version` exists (get_revision found it): max(version) is never NULL here
+    latest = cast(int, uow.configurations.latest_version(id))
     if not version_matches(versions, latest):
         raise StaleVersion("configuration", latest)
     return _recorded(uow, "restore", uow.configurations.restore_deleted(id, version))

@@ -1,8 +1,9 @@
 import pytest
 
-from config_service.domain.errors import Conflict, InvalidReference, NotFound, StaleVersion
-from config_service.services import applications, configurations as service
 from config_service.domain.access import EVERYTHING
+from config_service.domain.errors import Conflict, InvalidReference, NotFound, StaleVersion
+from config_service.services import applications
+from config_service.services import configurations as service
 from config_service.testing.fakes import FakeDatabase
 
 BUDGET = 8 * 1024 * 1024
@@ -24,8 +25,11 @@ def create(db, app_id, name="database", config=None, comments=None):
 
 
 def update(db, id, name="database", config=None, versions=None, application_id=None):
-    return db.write(lambda uow: service.update_configuration(uow, EVERYTHING, id, application_id, name, None,
-                                                             config or {}, versions))
+    return db.write(
+        lambda uow: service.update_configuration(
+            uow, EVERYTHING, id, application_id, name, None, config or {}, versions
+        )
+    )
 
 
 def delete(db, id, versions=None):
@@ -217,4 +221,4 @@ def test_a_page_stops_at_its_byte_budget_and_says_more_follow(db):
 def test_revisions_of_an_id_that_never_existed_are_not_found_with_and_without_after(db):
     for after in (None, 5):
         with pytest.raises(NotFound):
-            db.read(lambda uow: service.list_revisions(uow, EVERYTHING, MISSING, 10, after, BUDGET))
+            db.read(lambda uow, after=after: service.list_revisions(uow, EVERYTHING, MISSING, 10, after, BUDGET))

@@ -1,8 +1,8 @@
 import pytest
 
-from config_service.domain.errors import KeyReused, NotFound
-from config_service.services import applications
 from config_service.domain.access import EVERYTHING
+from config_service.domain.errors import Conflict, KeyReused, NotFound
+from config_service.services import applications
 from config_service.services.idempotency import once
 from config_service.testing.fakes import FakeDatabase
 
@@ -14,10 +14,20 @@ def db():
 
 def create(db, key, fingerprint, name="billing", owner="t1", authorize=lambda: None):
     def write(uow):
-        return once(uow, owner, key, fingerprint, authorize,
-                    lambda: applications.create_application(uow, EVERYTHING, name, None),
-                    lambda row, changes: {"status": 201, "headers": {"Change-Seq": str(changes[-1]["seq"])},
-                                          "body": row["id"].encode()})
+        return once(
+            uow,
+            owner,
+            key,
+            fingerprint,
+            authorize,
+            lambda: applications.create_application(uow, EVERYTHING, name, None),
+            lambda row, changes: {
+                "status": 201,
+                "headers": {"Change-Seq": str(changes[-1]["seq"])},
+                "body": row["id"].encode(),
+            },
+        )
+
     return db.write(write)
 
 
@@ -58,6 +68,6 @@ def test_the_same_key_with_another_request_is_refused(db):
 
 def test_a_failed_write_keeps_no_key(db):
     create(db, "k1", "f1")
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         create(db, "k2", "f2")  # the name is taken: the unit of work rolls back, key included
     assert ("t1", "k2") not in db.committed["idempotency"]

@@ -3,13 +3,22 @@
 Declared here, by the layer that uses them; repositories/ and the test fakes implement them
 (`repositories/ports_test.py` runs the same behaviour against both).
 """
+
 from __future__ import annotations  # the methods named `list` would shadow the builtin in annotations
 
+import builtins
 from datetime import datetime
 from typing import Any, Protocol
 
-from config_service.domain.rows import (AppliedMigration, ApplicationRow, ApplicationWithConfigurations, ChangeRow,
-                                        ConfigurationRow, Deleted, RevisionRow)
+from config_service.domain.rows import (
+    ApplicationRow,
+    ApplicationWithConfigurations,
+    AppliedMigration,
+    ChangeRow,
+    ConfigurationRow,
+    Deleted,
+    RevisionRow,
+)
 from config_service.domain.versions import Versions
 
 
@@ -26,8 +35,9 @@ class Applications(Protocol):
 
     def by_name(self, name: str) -> ApplicationWithConfigurations | None: ...
 
-    def update(self, id: str, name: str, comments: str | None,
-               versions: Versions = None) -> ApplicationWithConfigurations | None: ...
+    def update(
+        self, id: str, name: str, comments: str | None, versions: Versions = None
+    ) -> ApplicationWithConfigurations | None: ...
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
@@ -35,36 +45,41 @@ class Applications(Protocol):
 
 
 class Configurations(Protocol):
-    def add(self, id: str, application_id: str, name: str, comments: str | None,
-            config: dict[str, Any]) -> ConfigurationRow: ...
+    def add(
+        self, id: str, application_id: str, name: str, comments: str | None, config: dict[str, Any]
+    ) -> ConfigurationRow: ...
 
     def get(self, id: str) -> ConfigurationRow | None: ...
 
     def version_of(self, id: str) -> int | None: ...
 
-    def update(self, id: str, name: str, comments: str | None, config: dict[str, Any],
-               versions: Versions = None) -> ConfigurationRow | None: ...
+    def update(
+        self, id: str, name: str, comments: str | None, config: dict[str, Any], versions: Versions = None
+    ) -> ConfigurationRow | None: ...
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
-    def list(self, application_id: str | None, limit: int, after: str | None, only: list[str] | None,
-             budget: int) -> tuple[list[ConfigurationRow], bool]: ...
+    def list(
+        self, application_id: str | None, limit: int, after: str | None, only: list[str] | None, budget: int
+    ) -> tuple[list[ConfigurationRow], bool]: ...
 
     def lock(self, id: str) -> bool: ...
 
     def owner_of(self, id: str) -> str | None: ...
 
-    def owners_of(self, ids: list[str]) -> dict[str, str]: ...
+    def owners_of(self, ids: builtins.list[str]) -> dict[str, str]: ...
 
-    def lock_all(self, ids: list[str]) -> None: ...
+    def lock_all(self, ids: builtins.list[str]) -> None: ...
 
-    def of_application(self, application_id: str, for_update: bool = False) -> list[ConfigurationRow]: ...
+    def of_application(self, application_id: str, for_update: bool = False) -> builtins.list[ConfigurationRow]: ...
 
     def bytes_of(self, application_id: str) -> int: ...
 
-    def unchanged_names(self, application_id: str, items: list[dict[str, Any]]) -> set[str]: ...
+    def unchanged_names(self, application_id: str, items: builtins.list[dict[str, Any]]) -> set[str]: ...
 
-    def revisions(self, id: str, limit: int, before: int | None, budget: int) -> tuple[list[RevisionRow], bool]: ...
+    def revisions(
+        self, id: str, limit: int, before: int | None, budget: int
+    ) -> tuple[builtins.list[RevisionRow], bool]: ...
 
     def revision(self, id: str, version: int) -> RevisionRow | None: ...
 
@@ -78,24 +93,38 @@ class Configurations(Protocol):
 class Changes(Protocol):
     recorded: list[ChangeRow]
 
-    def record(self, application_id: str, configuration_id: str | None, change: str, version: int,
-               changed_at: datetime | None = None) -> None: ...
+    def record(
+        self,
+        application_id: str,
+        configuration_id: str | None,
+        change: str,
+        version: int,
+        changed_at: datetime | None = None,
+    ) -> None: ...
 
     def flush(self, commit: bool = False) -> list[ChangeRow]: ...
 
-    def since(self, after: int, upto: int, application_id: str | None, limit: int,
-              only: list[str] | None = None) -> list[ChangeRow]: ...
+    def since(
+        self, after: int, upto: int, application_id: str | None, limit: int, only: list[str] | None = None
+    ) -> list[ChangeRow]: ...
 
     def head(self) -> int: ...
 
 
 class Tokens(Protocol):
-    def add(self, id: str, name: str, scope: str, application_ids: list[str] | None, secret_hash: str,
-            expires_at: datetime | None) -> dict[str, Any]: ...
+    def add(
+        self,
+        id: str,
+        name: str,
+        scope: str,
+        application_ids: list[str] | None,
+        secret_hash: str,
+        expires_at: datetime | None,
+    ) -> dict[str, Any]: ...
 
     def list(self) -> list[dict[str, Any]]: ...
 
-    def usable(self) -> list[dict[str, Any]]: ...
+    def usable(self) -> builtins.list[dict[str, Any]]: ...
 
     def by_hash(self, secret_hash: str) -> dict[str, Any] | None: ...
 
@@ -105,7 +134,7 @@ class Tokens(Protocol):
 
     def revoke_by_name(self, name: str) -> dict[str, Any] | None: ...
 
-    def touch(self, ids: list[str]) -> int: ...
+    def touch(self, ids: builtins.list[str]) -> int: ...
 
     def announce(self) -> None: ...
 
@@ -125,11 +154,26 @@ class Migrations(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction's view of storage. Use cases never commit: whoever runs them does."""
+    """One transaction's view of storage. Use cases never commit: whoever runs them does.
 
-    applications: Applications
-    configurations: Configurations
-    changes: Changes
-    tokens: Tokens
-    idempotency: Idempotency
-    migrations: Migrations
+    The repositories are read-only members: an implementation may hold richer ones (its own
+    repository classes), which a settable member would not allow.
+    """
+
+    @property
+    def applications(self) -> Applications: ...
+
+    @property
+    def configurations(self) -> Configurations: ...
+
+    @property
+    def changes(self) -> Changes: ...
+
+    @property
+    def tokens(self) -> Tokens: ...
+
+    @property
+    def idempotency(self) -> Idempotency: ...
+
+    @property
+    def migrations(self) -> Migrations: ...

@@ -1,7 +1,8 @@
 """The behaviour of services/ports.py, run against both of its implementations: the real
 repositories on PostgreSQL and the fakes of testing/fakes.py. The service tests trust the
 fakes; this module is why they may (ports_test.py checks only the signatures)."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -100,13 +101,19 @@ def test_every_change_of_a_configuration_is_a_revision_by_its_actor(storage):
     restored = storage.write(lambda uow: uow.configurations.restore_deleted(id, 2))
     assert (restored["version"], restored["config"]) == (4, {"v": 2})
     revisions, more = storage.read(lambda uow: uow.configurations.revisions(id, 10, None, 10**6))
-    assert [(r["version"], r["change"]) for r in revisions] == [(4, "restore"), (3, "delete"), (2, "update"),
-                                                                (1, "create")] and not more
+    assert [(r["version"], r["change"]) for r in revisions] == [
+        (4, "restore"),
+        (3, "delete"),
+        (2, "update"),
+        (1, "create"),
+    ] and not more
     assert revisions[2]["changed_by"] == "alice" and revisions[3]["changed_by"] == "anonymous"
     assert storage.read(lambda uow: uow.configurations.latest_version(id)) == 4
     again = storage.write(lambda uow: uow.configurations.restore_existing(id, 1))
     assert (again["version"], again["config"]) == (5, {"v": 1})
-    assert storage.read(lambda uow: uow.applications.get(app["id"]))["version"] == 4  # 1, then create, delete and restore each move it
+    assert (
+        storage.read(lambda uow: uow.applications.get(app["id"]))["version"] == 4
+    )  # 1, then create, delete and restore each move it
 
 
 def test_configurations_of_an_application_by_name_and_which_of_them_an_import_leaves_unchanged(storage):
@@ -114,8 +121,11 @@ def test_configurations_of_an_application_by_name_and_which_of_them_an_import_le
     configuration(storage, app["id"], "b", {"x": 1})
     configuration(storage, app["id"], "a", {"y": 1})
     assert [r["name"] for r in storage.read(lambda uow: uow.configurations.of_application(app["id"]))] == ["a", "b"]
-    items = [{"name": "a", "comments": None, "config": {"y": 1}}, {"name": "b", "comments": None, "config": {"x": 2}},
-             {"name": "c", "comments": None, "config": {}}]
+    items = [
+        {"name": "a", "comments": None, "config": {"y": 1}},
+        {"name": "b", "comments": None, "config": {"x": 2}},
+        {"name": "c", "comments": None, "config": {}},
+    ]
     assert storage.read(lambda uow: uow.configurations.unchanged_names(app["id"], items)) == {"a"}
 
 
@@ -134,7 +144,7 @@ def test_changes_get_consecutive_seqs_when_the_unit_of_work_commits(storage):
 
 
 def test_a_token_name_is_never_reused_and_a_revoked_or_expired_token_is_not_usable(storage):
-    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
     token = storage.write(lambda uow: uow.tokens.add(new_id(), "ci", "read", None, "h1", None))
     storage.write(lambda uow: uow.tokens.add(new_id(), "old", "read", None, "h2", past))
     assert "secret_hash" not in token and storage.read(lambda uow: uow.tokens.any_exist())

@@ -1,5 +1,6 @@
 """The Protocols of services/ports.py against what implements them: the real
 repositories and unit of work, and the fakes the service tests use."""
+
 import inspect
 import typing
 
@@ -8,8 +9,8 @@ import pytest
 from config_service.db.pool import create_pool
 from config_service.db.unit_of_work import UnitOfWork
 from config_service.repositories.applications import ApplicationRepository
-from config_service.repositories.configurations import ConfigurationRepository
 from config_service.repositories.changes import ChangeRepository
+from config_service.repositories.configurations import ConfigurationRepository
 from config_service.repositories.idempotency import IdempotencyRepository
 from config_service.repositories.migrations import MigrationRepository
 from config_service.repositories.tokens import TokenRepository
@@ -17,12 +18,18 @@ from config_service.services import ports
 from config_service.testing import fakes
 
 IMPLEMENTATIONS = [
-    (ports.Applications, ApplicationRepository), (ports.Applications, fakes.FakeApplications),
-    (ports.Configurations, ConfigurationRepository), (ports.Configurations, fakes.FakeConfigurations),
-    (ports.Changes, ChangeRepository), (ports.Changes, fakes.FakeChanges),
-    (ports.Tokens, TokenRepository), (ports.Tokens, fakes.FakeTokens),
-    (ports.Idempotency, IdempotencyRepository), (ports.Idempotency, fakes.FakeIdempotency),
-    (ports.Migrations, MigrationRepository), (ports.Migrations, fakes.FakeMigrations),
+    (ports.Applications, ApplicationRepository),
+    (ports.Applications, fakes.FakeApplications),
+    (ports.Configurations, ConfigurationRepository),
+    (ports.Configurations, fakes.FakeConfigurations),
+    (ports.Changes, ChangeRepository),
+    (ports.Changes, fakes.FakeChanges),
+    (ports.Tokens, TokenRepository),
+    (ports.Tokens, fakes.FakeTokens),
+    (ports.Idempotency, IdempotencyRepository),
+    (ports.Idempotency, fakes.FakeIdempotency),
+    (ports.Migrations, MigrationRepository),
+    (ports.Migrations, fakes.FakeMigrations),
 ]
 
 
@@ -45,8 +52,9 @@ def gaps(protocol: type, implementation: type) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("protocol, implementation", IMPLEMENTATIONS,
-                         ids=[f"{impl.__name__}" for _, impl in IMPLEMENTATIONS])
+@pytest.mark.parametrize(
+    "protocol, implementation", IMPLEMENTATIONS, ids=[f"{impl.__name__}" for _, impl in IMPLEMENTATIONS]
+)
 def test_every_implementation_has_every_method_its_protocol_declares(protocol, implementation):
     assert gaps(protocol, implementation) == []
 

@@ -1,4 +1,5 @@
 """Readiness: the database answers and has applied every migration this code expects."""
+
 from config_service.domain.errors import Unavailable
 from config_service.services.ports import UnitOfWork
 

@@ -1,11 +1,11 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config_service.domain.secrets import hash_secret
-from config_service.domain.errors import InvalidReference, NotFound
-from config_service.services import applications, tokens
 from config_service.domain.access import EVERYTHING
+from config_service.domain.errors import InvalidReference, NotFound
+from config_service.domain.secrets import hash_secret
+from config_service.services import applications, tokens
 from config_service.testing.fakes import FakeDatabase
 
 
@@ -27,7 +27,7 @@ def test_limits_name_existing_applications_and_expiry_lies_ahead(db):
     with pytest.raises(InvalidReference):
         db.write(lambda uow: tokens.create_token(uow, "x", "read", ["01J0000000000000000000000Z"], None))
     with pytest.raises(InvalidReference):
-        db.write(lambda uow: tokens.create_token(uow, "x", "read", None, datetime.now(timezone.utc) - timedelta(1)))
+        db.write(lambda uow: tokens.create_token(uow, "x", "read", None, datetime.now(UTC) - timedelta(1)))
 
 
 def test_revoking_by_id_or_name(db):

@@ -3,12 +3,14 @@ stable order first, then each operation as it would run alone; a failure names t
 
 Operations are plain dicts, as the API validated them: `op` names one in OPERATIONS, which
 runs its use case and says what came of it (an Outcome); the API maps that to HTTP."""
-from dataclasses import dataclass
-from typing import Any, Callable, Literal
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from config_service.domain.access import Access
 from config_service.domain.errors import OperationFailed, PreconditionMissing, ServiceError, not_found_or_stale
 from config_service.services import applications, configurations
-from config_service.domain.access import Access
 from config_service.services.ports import UnitOfWork
 
 
@@ -16,66 +18,84 @@ from config_service.services.ports import UnitOfWork
 class Outcome:
     kind: Literal["created", "updated", "deleted", "checked"]
     resource: Literal["application", "configuration", "check"]
-    row: dict[str, Any] | None = None
+    row: Mapping[str, Any] | None = None  # a row, or a check's kind, id and version
 
 
 Refs = dict[str, str]  # the ids of what earlier operations created, by their `ref`
 Operation = Callable[[UnitOfWork, Access, dict[str, Any], Refs], Outcome]
 
 
-def _versions(op: dict) -> list[int] | None:
+def _versions(op: dict[str, Any]) -> list[int] | None:
     return None if op.get("if_match") is None else [op["if_match"]]
 
 
-def _create_application(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _create_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     row = applications.create_application(uow, access, op["body"]["name"], op["body"].get("comments"))
     return _created(op, refs, "application", row)
 
 
-def _created(op: dict, refs: Refs, resource: Literal["application", "configuration"], row: dict) -> Outcome:
+def _created(
+    op: dict[str, Any], refs: Refs, resource: Literal["application", "configuration"], row: Mapping[str, Any]
+) -> Outcome:
     """What a create came to; its id is kept under the op's `ref` for later operations."""
     if op.get("ref"):
         refs[op["ref"]] = row["id"]
     return Outcome("created", resource, row)
 
 
-def _update_application(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _update_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     body = op["body"]
-    return Outcome("updated", "application", applications.update_application(
-        uow, access, op["id"], body["name"], body.get("comments"), _versions(op)))
+    return Outcome(
+        "updated",
+        "application",
+        applications.update_application(uow, access, op["id"], body["name"], body.get("comments"), _versions(op)),
+    )
 
 
-def _delete_application(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _delete_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     applications.delete_application(uow, access, op["id"], _versions(op))
     return Outcome("deleted", "application")
 
 
-def _create_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _create_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     body = op["body"]
     application_id = body.get("application_id") or refs.get(body.get("application_ref") or "")
-    row = configurations.create_configuration(uow, access, application_id, body["name"], body.get("comments"),
-                                              body["config"])
+    row = configurations.create_configuration(
+        uow, access, application_id, body["name"], body.get("comments"), body["config"]
+    )
     return _created(op, refs, "configuration", row)
 
 
-def _update_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _update_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     body = op["body"]
-    return Outcome("updated", "configuration", configurations.update_configuration(
-        uow, access, op["id"], body.get("application_id"), body["name"], body.get("comments"), body["config"],
-        _versions(op)))
+    return Outcome(
+        "updated",
+        "configuration",
+        configurations.update_configuration(
+            uow,
+            access,
+            op["id"],
+            body.get("application_id"),
+            body["name"],
+            body.get("comments"),
+            body["config"],
+            _versions(op),
+        ),
+    )
 
 
-def _delete_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _delete_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     configurations.delete_configuration(uow, access, op["id"], _versions(op))
     return Outcome("deleted", "configuration")
 
 
-def _restore_configuration(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
-    return Outcome("updated", "configuration", configurations.restore_revision(
-        uow, access, op["id"], op["version"], _versions(op)))
+def _restore_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+    return Outcome(
+        "updated", "configuration", configurations.restore_revision(uow, access, op["id"], op["version"], _versions(op))
+    )
 
 
-def _check(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
+def _check(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
     """Assert that a resource exists (for this caller) and, with if_match, is at that version."""
     kind, id = op["kind"], op["id"]
     if kind == "application":
@@ -90,17 +110,27 @@ def _check(uow: UnitOfWork, access: Access, op: dict, refs: Refs) -> Outcome:
 
 
 OPERATIONS: dict[str, Operation] = {
-    "create_application": _create_application, "update_application": _update_application,
-    "delete_application": _delete_application, "create_configuration": _create_configuration,
-    "update_configuration": _update_configuration, "delete_configuration": _delete_configuration,
-    "restore_configuration": _restore_configuration, "check": _check,
+    "create_application": _create_application,
+    "update_application": _update_application,
+    "delete_application": _delete_application,
+    "create_configuration": _create_configuration,
+    "update_configuration": _update_configuration,
+    "delete_configuration": _delete_configuration,
+    "restore_configuration": _restore_configuration,
+    "check": _check,
 }
-ON_EXISTING = {"update_application", "delete_application", "update_configuration", "delete_configuration",
-               "restore_configuration"}
+ON_EXISTING = {
+    "update_application",
+    "delete_application",
+    "update_configuration",
+    "delete_configuration",
+    "restore_configuration",
+}
 
 
-def run_transaction(uow: UnitOfWork, access: Access, operations: list[dict],
-                    require_if_match: bool = False) -> list[Outcome]:
+def run_transaction(
+    uow: UnitOfWork, access: Access, operations: list[dict[str, Any]], require_if_match: bool = False
+) -> list[Outcome]:
     """Run every operation, or raise OperationFailed (the unit of work then rolls all back).
 
     Rows are locked up front, applications then configurations, each in id order (what a
@@ -120,7 +150,7 @@ def run_transaction(uow: UnitOfWork, access: Access, operations: list[dict],
     return outcomes
 
 
-def authorize(uow: UnitOfWork, access: Access, operations: list[dict]) -> None:
+def authorize(uow: UnitOfWork, access: Access, operations: list[dict[str, Any]]) -> None:
     """The access checks of every operation, for a replay of the transaction's stored answer."""
     owners = uow.configurations.owners_of(sorted(_configurations(operations)))
     for index, op in enumerate(operations):
@@ -131,7 +161,7 @@ def authorize(uow: UnitOfWork, access: Access, operations: list[dict]) -> None:
                 case "create_configuration", _:
                     if op["body"].get("application_id"):
                         access.require_names(op["body"]["application_id"])
-                case ("update_application" | "delete_application" | "check"), ("application" | None):
+                case (("update_application" | "delete_application" | "check"), ("application" | None)):
                     access.require_sees(op["id"])
                 case _:
                     access.require_sees(owners.get(op["id"]), "configuration")
@@ -139,18 +169,28 @@ def authorize(uow: UnitOfWork, access: Access, operations: list[dict]) -> None:
             raise OperationFailed(index, error) from None
 
 
-def _configurations(operations: list[dict]) -> set[str]:
-    return {op["id"] for op in operations if op["op"] in ("update_configuration", "delete_configuration",
-                                                          "restore_configuration")
-            or (op["op"] == "check" and op["kind"] == "configuration")}
+def _configurations(operations: list[dict[str, Any]]) -> set[str]:
+    return {
+        op["id"]
+        for op in operations
+        if op["op"] in ("update_configuration", "delete_configuration", "restore_configuration")
+        or (op["op"] == "check" and op["kind"] == "configuration")
+    }
 
 
-def _lock(uow: UnitOfWork, operations: list[dict]) -> None:
+def _lock(uow: UnitOfWork, operations: list[dict[str, Any]]) -> None:
     configuration_ids = sorted(_configurations(operations))
     owners = uow.configurations.owners_of(configuration_ids)
-    application_ids = {op["id"] for op in operations if op["op"] in ("update_application", "delete_application")
-                       or (op["op"] == "check" and op["kind"] == "application")}
-    application_ids |= {op["body"]["application_id"] for op in operations
-                        if op["op"] == "create_configuration" and op["body"].get("application_id")}
+    application_ids = {
+        op["id"]
+        for op in operations
+        if op["op"] in ("update_application", "delete_application")
+        or (op["op"] == "check" and op["kind"] == "application")
+    }
+    application_ids |= {
+        op["body"]["application_id"]
+        for op in operations
+        if op["op"] == "create_configuration" and op["body"].get("application_id")
+    }
     uow.applications.lock_all(sorted(application_ids | set(owners.values())))
     uow.configurations.lock_all(configuration_ids)

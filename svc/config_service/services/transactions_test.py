@@ -1,8 +1,8 @@
 import pytest
 
+from config_service.domain.access import EVERYTHING, Access
 from config_service.domain.errors import Conflict, Forbidden, OperationFailed, StaleVersion
 from config_service.services import applications
-from config_service.domain.access import EVERYTHING, Access
 from config_service.services.transactions import authorize, run_transaction
 from config_service.testing.fakes import FakeDatabase
 
@@ -27,8 +27,16 @@ def test_a_failing_operation_is_named_and_nothing_is_kept():
 
 def test_refs_made_by_earlier_operations_reach_later_ones():
     db = FakeDatabase()
-    outcomes = db.write(lambda uow: run_transaction(uow, EVERYTHING, [create("a", ref="x"), {
-        "op": "create_configuration", "body": {"application_ref": "x", "name": "db", "config": {}}}]))
+    outcomes = db.write(
+        lambda uow: run_transaction(
+            uow,
+            EVERYTHING,
+            [
+                create("a", ref="x"),
+                {"op": "create_configuration", "body": {"application_ref": "x", "name": "db", "config": {}}},
+            ],
+        )
+    )
     assert outcomes[1].row["application_id"] == outcomes[0].row["id"]
 
 

@@ -1,10 +1,11 @@
 """Export an application with its configurations by name, and import such a document: a plan
 first (what would be created, updated, deleted or left alone), applied in one unit of work."""
+
 from typing import Any
 
+from config_service.domain.access import Access
 from config_service.domain.errors import TooLarge
 from config_service.services import applications, configurations
-from config_service.domain.access import Access
 from config_service.services.ports import UnitOfWork
 
 FORMAT = "config-service/v1"
@@ -15,15 +16,23 @@ def export_application(uow: UnitOfWork, access: Access, id: str, budget: int) ->
     TooLarge when they take more than about `budget` bytes."""
     application = applications.get_application(uow, access, id)
     if uow.configurations.bytes_of(id) > budget:
-        raise TooLarge(f"the application's configurations take more than {budget} bytes: export is refused"
-                       " (page through GET /api/v1/configurations?application_id= instead)")
-    return {"format": FORMAT, "application": {"name": application["name"], "comments": application["comments"]},
-            "configurations": [{"name": row["name"], "comments": row["comments"], "config": row["config"]}
-                               for row in uow.configurations.of_application(id)]}
+        raise TooLarge(
+            f"the application's configurations take more than {budget} bytes: export is refused"
+            " (page through GET /api/v1/configurations?application_id= instead)"
+        )
+    return {
+        "format": FORMAT,
+        "application": {"name": application["name"], "comments": application["comments"]},
+        "configurations": [
+            {"name": row["name"], "comments": row["comments"], "config": row["config"]}
+            for row in uow.configurations.of_application(id)
+        ],
+    }
 
 
-def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], replace: bool,
-                    apply: bool, limit: int) -> dict[str, Any]:
+def import_document(
+    uow: UnitOfWork, access: Access, document: dict[str, Any], replace: bool, apply: bool, limit: int
+) -> dict[str, Any]:
     """The plan; with `apply`, carried out as well (ids then name what was created). TooLarge
     when it would write more than `limit` configurations (creates, updates and deletes).
 
@@ -42,8 +51,9 @@ def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], r
             application = None  # renamed meanwhile: this name is free, or taken by another (409)
     if application is None:
         action = "create"
-        application_id = applications.create_application(uow, access, wanted["name"], wanted["comments"])["id"] \
-            if apply else None
+        application_id = (
+            applications.create_application(uow, access, wanted["name"], wanted["comments"])["id"] if apply else None
+        )
     else:
         application_id = application["id"]
         action = "unchanged"
@@ -51,26 +61,37 @@ def import_document(uow: UnitOfWork, access: Access, document: dict[str, Any], r
             action = "update"
             if apply:
                 applications.update_application(uow, access, application_id, wanted["name"], wanted["comments"])
-    current = {row["name"]: row for row in uow.configurations.of_application(application_id, for_update=apply)} \
-        if application_id else {}
-    unchanged = uow.configurations.unchanged_names(application_id, document["configurations"]) \
-        if application_id else set()
+    current = (
+        {row["name"]: row for row in uow.configurations.of_application(application_id, for_update=apply)}
+        if application_id
+        else {}
+    )
+    unchanged = (
+        uow.configurations.unchanged_names(application_id, document["configurations"]) if application_id else set()
+    )
     named = {item["name"] for item in document["configurations"]}
     writes = len(named) + (sum(name not in named for name in current) if replace else 0)
     if writes > limit:
-        raise TooLarge(f"the import would write {writes} configurations, more than {limit}"
-                       " (MAX_TRANSACTION_OPERATIONS)")
+        raise TooLarge(
+            f"the import would write {writes} configurations, more than {limit} (MAX_TRANSACTION_OPERATIONS)"
+        )
     plan = []
     for item in document["configurations"]:
         row = current.pop(item["name"], None)
         if row is None:
-            created = configurations.create_configuration(uow, access, application_id, item["name"],
-                                                          item["comments"], item["config"]) if apply else None
+            created = (
+                configurations.create_configuration(
+                    uow, access, application_id, item["name"], item["comments"], item["config"]
+                )
+                if apply
+                else None
+            )
             plan.append({"name": item["name"], "action": "create", "id": created and created["id"]})
         elif item["name"] not in unchanged:
             if apply:
-                configurations.update_configuration(uow, access, row["id"], None, item["name"], item["comments"],
-                                                    item["config"])
+                configurations.update_configuration(
+                    uow, access, row["id"], None, item["name"], item["comments"], item["config"]
+                )
             plan.append({"name": item["name"], "action": "update", "id": row["id"]})
         else:
             plan.append({"name": item["name"], "action": "unchanged", "id": row["id"]})

@@ -1,5 +1,6 @@
 """Tokens end to end: 401 before anything else, the scope matrix, application limits, audit,
 no secret anywhere it should not be, and revocation across processes."""
+
 import asyncio
 import logging
 import re
@@ -55,10 +56,17 @@ def test_every_endpoint_and_method_answers_401_without_a_valid_token(secured, ad
     secured.delete(f"{TOKENS}/{secured.get(TOKENS, headers=admin).json()[-1]['id']}", headers=admin)
     wait_for(lambda: secured.get(APPS, headers=bearer(revoked)).status_code == 401)
     for method, path in operations:
-        for headers in ({}, bearer("cfg_unknown"), bearer(revoked), bearer(expired),
-                        {"Authorization": "Basic cm9vdDpyb290"}, {"Authorization": "Bearer"}):
-            response = secured.request(method, path, headers={**headers, "content-type": "text/plain"},
-                                       content=b"not even json")
+        for headers in (
+            {},
+            bearer("cfg_unknown"),
+            bearer(revoked),
+            bearer(expired),
+            {"Authorization": "Basic cm9vdDpyb290"},
+            {"Authorization": "Bearer"},
+        ):
+            response = secured.request(
+                method, path, headers={**headers, "content-type": "text/plain"}, content=b"not even json"
+            )
             assert response.status_code == 401, (method, path, headers, response.text)
             assert response.headers["www-authenticate"] == "Bearer"
             assert response.headers["content-type"] == "application/problem+json"
@@ -76,8 +84,9 @@ def test_health_ready_docs_and_openapi_stay_open(secured):
         assert secured.get(path).status_code == 200, path
 
 
-@pytest.mark.parametrize("scope, read, write, manage", [("read", 200, 403, 403), ("write", 200, 201, 403),
-                                                        ("admin", 200, 201, 201)])
+@pytest.mark.parametrize(
+    "scope, read, write, manage", [("read", 200, 403, 403), ("write", 200, 201, 403), ("admin", 200, 201, 201)]
+)
 def test_each_scope_against_each_kind_of_operation(secured, admin, scope, read, write, manage):
     app_id = secured.post(APPS, json={"name": "billing"}, headers=admin).json()["id"]
     config = secured.post(CONFIGS, json={"application_id": app_id, "name": "db", "config": {}}, headers=admin).json()
@@ -88,7 +97,8 @@ def test_each_scope_against_each_kind_of_operation(secured, admin, scope, read, 
     put = secured.put(f"{CONFIGS}/{config['id']}", json={"name": "db", "config": {"by": scope}}, headers=token)
     assert put.status_code == (200 if write == 201 else 403)
     assert secured.post(f"{CONFIGS}/{config['id']}/revisions/1/restore", headers=token).status_code == (
-        200 if write == 201 else 403)
+        200 if write == 201 else 403
+    )
     assert secured.delete(f"{CONFIGS}/{config['id']}", headers=token).status_code == (204 if write == 201 else 403)
     assert secured.post(TOKENS, json={"name": f"made-by-{scope}", "scope": "read"}, headers=token).status_code == manage
     assert secured.get(TOKENS, headers=token).status_code == (200 if manage == 201 else 403)
@@ -105,21 +115,32 @@ def test_a_token_limited_to_one_application_sees_nothing_of_the_others(secured, 
     assert {c["application_id"] for c in secured.get(CHANGES, headers=limited).json()["changes"]} == {a}
     assert secured.get(CHANGES, params={"application_id": b}, headers=limited).json()["changes"] == []
     assert secured.get(CONFIGS, params={"application_id": b}, headers=limited).json() == []
-    neighbour = [("GET", f"{APPS}/{b}"), ("PUT", f"{APPS}/{b}"), ("DELETE", f"{APPS}/{b}"),
-                 ("GET", f"{CONFIGS}/{config_b}"), ("PUT", f"{CONFIGS}/{config_b}"),
-                 ("DELETE", f"{CONFIGS}/{config_b}"), ("POST", f"{CONFIGS}/{config_b}/revisions/1/restore"),
-                 ("GET", f"{CONFIGS}/{config_b}/revisions"), ("GET", f"{CONFIGS}/{config_b}/revisions/1")]
+    neighbour = [
+        ("GET", f"{APPS}/{b}"),
+        ("PUT", f"{APPS}/{b}"),
+        ("DELETE", f"{APPS}/{b}"),
+        ("GET", f"{CONFIGS}/{config_b}"),
+        ("PUT", f"{CONFIGS}/{config_b}"),
+        ("DELETE", f"{CONFIGS}/{config_b}"),
+        ("POST", f"{CONFIGS}/{config_b}/revisions/1/restore"),
+        ("GET", f"{CONFIGS}/{config_b}/revisions"),
+        ("GET", f"{CONFIGS}/{config_b}/revisions/1"),
+    ]
     for method, path in neighbour:
         body = None if method != "PUT" else {"name": "x"} if path.startswith(APPS) else {"name": "x", "config": {}}
         response = secured.request(method, path, json=body, headers=limited)
         assert response.status_code == 404, (method, path, response.text)
         missing = secured.request(method, path.replace(b if b in path else config_b, ULID), json=body, headers=limited)
         assert response.json()["detail"] == missing.json()["detail"]  # exactly as if it did not exist
-    assert secured.post(CONFIGS, json={"application_id": b, "name": "x", "config": {}},
-                        headers=limited).status_code == 422
+    assert (
+        secured.post(CONFIGS, json={"application_id": b, "name": "x", "config": {}}, headers=limited).status_code == 422
+    )
     assert secured.post(APPS, json={"name": "c"}, headers=limited).status_code == 403
     assert secured.get(f"{CONFIGS}/{config_a}", headers=limited).status_code == 200
-    assert secured.put(f"{CONFIGS}/{config_a}", json={"name": "db", "config": {"v": 2}}, headers=limited).status_code == 200
+    assert (
+        secured.put(f"{CONFIGS}/{config_a}", json={"name": "db", "config": {"v": 2}}, headers=limited).status_code
+        == 200
+    )
     admin_limited = bearer(make_token(secured.settings, "admin-a", "admin", [a]))
     assert secured.get(TOKENS, headers=admin_limited).status_code == 403
 
@@ -138,8 +159,9 @@ def test_revisions_and_feed_items_name_who_changed_them(secured, admin):
 
 def test_tokens_are_created_listed_and_revoked_through_the_api(secured, admin):
     app_id = secured.post(APPS, json={"name": "billing"}, headers=admin).json()["id"]
-    created = secured.post(TOKENS, json={"name": "ci@team:x", "scope": "read", "application_ids": [app_id]},
-                           headers=admin)
+    created = secured.post(
+        TOKENS, json={"name": "ci@team:x", "scope": "read", "application_ids": [app_id]}, headers=admin
+    )
     assert created.status_code == 201 and re.fullmatch(r"cfg_[A-Za-z0-9_-]{43}", created.json()["token"])
     assert created.headers["cache-control"] == "no-store"
     assert secured.get(APPS, headers=bearer(created.json()["token"])).status_code == 200
@@ -152,10 +174,17 @@ def test_tokens_are_created_listed_and_revoked_through_the_api(secured, admin):
     assert secured.delete(f"{TOKENS}/{ULID}", headers=admin).status_code == 404
 
 
-@pytest.mark.parametrize("body", [{"name": "has space", "scope": "read"}, {"name": "x" * 129, "scope": "read"},
-                                  {"name": "ok", "scope": "root"}, {"name": "ok", "scope": "read", "application_ids": []},
-                                  {"name": "ok", "scope": "read", "application_ids": [ULID]},
-                                  {"name": "ok", "scope": "read", "expires_at": "2001-01-01T00:00:00Z"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "has space", "scope": "read"},
+        {"name": "x" * 129, "scope": "read"},
+        {"name": "ok", "scope": "root"},
+        {"name": "ok", "scope": "read", "application_ids": []},
+        {"name": "ok", "scope": "read", "application_ids": [ULID]},
+        {"name": "ok", "scope": "read", "expires_at": "2001-01-01T00:00:00Z"},
+    ],
+)
 def test_a_bad_token_request_is_422(secured, admin, body):
     assert secured.post(TOKENS, json=body, headers=admin).status_code == 422
 
@@ -164,10 +193,14 @@ def test_no_secret_appears_in_a_log_line_a_response_or_an_error_after_creation(s
     caplog.set_level(logging.DEBUG, logger="config_service")
     created = secured.post(TOKENS, json={"name": "watched", "scope": "write"}, headers=admin).json()
     secret = created["token"]
-    answers = [secured.get(APPS, headers=bearer(secret)), secured.get(TOKENS, headers=admin),
-               secured.post(APPS, json={"nme": secret}, headers=bearer(secret)),  # an echo attempt
-               secured.get(f"{APPS}/{secret}", headers=bearer(secret)),
-               secured.get(APPS, headers=bearer(secret + "x")), secured.get(APPS, headers={"Authorization": secret})]
+    answers = [
+        secured.get(APPS, headers=bearer(secret)),
+        secured.get(TOKENS, headers=admin),
+        secured.post(APPS, json={"nme": secret}, headers=bearer(secret)),  # an echo attempt
+        secured.get(f"{APPS}/{secret}", headers=bearer(secret)),
+        secured.get(APPS, headers=bearer(secret + "x")),
+        secured.get(APPS, headers={"Authorization": secret}),
+    ]
     secured.delete(f"{TOKENS}/{created['id']}", headers=admin)
     answers += [secured.get(APPS, headers=bearer(secret)), secured.get(TOKENS, headers=admin)]
     root = admin["Authorization"].removeprefix("Bearer ")
@@ -209,8 +242,9 @@ def test_a_revoked_token_is_refused_by_another_process_within_a_second(database_
         (_, a), (_, b) = servers
         root = bearer(make_token(make_settings(database_url), "root", "admin"))
         for round in range(2):
-            created = httpx.post(f"{a}{TOKENS}", json={"name": f"short-lived-{round}", "scope": "read"},
-                                 headers=root).json()
+            created = httpx.post(
+                f"{a}{TOKENS}", json={"name": f"short-lived-{round}", "scope": "read"}, headers=root
+            ).json()
             token = bearer(created["token"])
             deadline = time.monotonic() + 5
             while httpx.get(f"{b}{APPS}", headers=token).status_code != 200:  # B hears of the new token
@@ -218,8 +252,11 @@ def test_a_revoked_token_is_refused_by_another_process_within_a_second(database_
             if round == 1:  # the second time, B's listener is reconnecting when the revocation comes
                 connection = _admin()
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                   " WHERE datname = %s AND query LIKE 'LISTEN%%'", (database_name(settings),))
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = %s AND query LIKE 'LISTEN%%'",
+                        (database_name(settings),),
+                    )
                 connection.close()
             assert httpx.delete(f"{a}{TOKENS}/{created['id']}", headers=root).status_code == 204
             revoked_at = time.monotonic()

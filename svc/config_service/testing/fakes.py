@@ -3,16 +3,17 @@
 test/fakes_test.py checks that every class here has every method its Protocol declares,
 with the same parameters, so the fake cannot drift from the contract.
 """
+
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from config_service.domain.errors import Conflict, InvalidReference
 from config_service.domain.versions import version_matches
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _matches(row: dict, versions) -> bool:
@@ -41,8 +42,14 @@ class FakeApplications:
     def add(self, id, name, comments):
         if any(row["name"] == name for row in self.rows.values()):
             raise Conflict("an application with this name already exists")
-        self.rows[id] = {"id": id, "name": name, "comments": comments, "version": 1, "created_at": _now(),
-                         "updated_at": _now()}
+        self.rows[id] = {
+            "id": id,
+            "name": name,
+            "comments": comments,
+            "version": 1,
+            "created_at": _now(),
+            "updated_at": _now(),
+        }
         return {**self.rows[id], "configuration_ids": []}
 
     def get(self, id):
@@ -81,8 +88,9 @@ class FakeApplications:
         return {"id": id, "version": self.rows.pop(id)["version"] + 1}
 
     def list(self, limit, after, only=None):
-        return [dict(self.rows[id]) for id in sorted(self.rows)
-                if id > (after or "") and (only is None or id in only)][:limit]
+        return [dict(self.rows[id]) for id in sorted(self.rows) if id > (after or "") and (only is None or id in only)][
+            :limit
+        ]
 
 
 class FakeConfigurations:
@@ -94,25 +102,42 @@ class FakeConfigurations:
 
     def _record(self, change: str, row: dict) -> None:
         self.history[(row["id"], row["version"])] = {
-            "configuration_id": row["id"], "version": row["version"], "change": change,
-            "application_id": row["application_id"], "name": row["name"], "comments": row["comments"],
-            "config": copy.deepcopy(row["config"]), "changed_at": _now(), "changed_by": self.actor}
+            "configuration_id": row["id"],
+            "version": row["version"],
+            "change": change,
+            "application_id": row["application_id"],
+            "name": row["name"],
+            "comments": row["comments"],
+            "config": copy.deepcopy(row["config"]),
+            "changed_at": _now(),
+            "changed_by": self.actor,
+        }
 
     def _bump_application(self, application_id: str) -> None:
         application = self.applications[application_id]
         application.update(version=application["version"] + 1, updated_at=_now())
 
     def _taken(self, application_id: str, name: str, other_than: str | None = None) -> bool:
-        return any(r["application_id"] == application_id and r["name"] == name and key != other_than
-                   for key, r in self.rows.items())
+        return any(
+            r["application_id"] == application_id and r["name"] == name and key != other_than
+            for key, r in self.rows.items()
+        )
 
     def add(self, id, application_id, name, comments, config):
         if application_id not in self.applications:
             raise InvalidReference("application_id names no application", "application_id")
         if self._taken(application_id, name):
             raise Conflict("this application already has a configuration with this name")
-        self.rows[id] = {"id": id, "application_id": application_id, "name": name, "comments": comments,
-                         "config": config, "version": 1, "created_at": _now(), "updated_at": _now()}
+        self.rows[id] = {
+            "id": id,
+            "application_id": application_id,
+            "name": name,
+            "comments": comments,
+            "config": config,
+            "version": 1,
+            "created_at": _now(),
+            "updated_at": _now(),
+        }
         self._record("create", self.rows[id])
         self._bump_application(application_id)
         return dict(self.rows[id])
@@ -126,8 +151,15 @@ class FakeConfigurations:
 
     def list(self, application_id, limit, after, only, budget):
         rows = [self.rows[id] for id in sorted(self.rows) if id > (after or "")]
-        return _within_budget([dict(r) for r in rows if application_id in (None, r["application_id"])
-                               and (only is None or r["application_id"] in only)], limit, budget)
+        return _within_budget(
+            [
+                dict(r)
+                for r in rows
+                if application_id in (None, r["application_id"]) and (only is None or r["application_id"] in only)
+            ],
+            limit,
+            budget,
+        )
 
     def lock(self, id):
         return id in self.rows
@@ -137,9 +169,12 @@ class FakeConfigurations:
 
     def unchanged_names(self, application_id, items):
         stored = {r["name"]: r for r in self.rows.values() if r["application_id"] == application_id}
-        return {item["name"] for item in items if item["name"] in stored
-                and (stored[item["name"]]["comments"], stored[item["name"]]["config"]) ==
-                (item["comments"], item["config"])}
+        return {
+            item["name"]
+            for item in items
+            if item["name"] in stored
+            and (stored[item["name"]]["comments"], stored[item["name"]]["config"]) == (item["comments"], item["config"])
+        }
 
     def owners_of(self, ids):
         return {id: owner for id in ids if (owner := self.owner_of(id)) is not None}
@@ -148,8 +183,9 @@ class FakeConfigurations:
         return None
 
     def of_application(self, application_id, for_update=False):
-        return sorted((dict(r) for r in self.rows.values() if r["application_id"] == application_id),
-                      key=lambda r: r["name"])
+        return sorted(
+            (dict(r) for r in self.rows.values() if r["application_id"] == application_id), key=lambda r: r["name"]
+        )
 
     def owner_of(self, id):
         return next((r["application_id"] for (key, _), r in self.history.items() if key == id), None)
@@ -200,10 +236,16 @@ class FakeConfigurations:
         if self._taken(source["application_id"], source["name"]):
             raise Conflict("this application already has a configuration with this name")
         first = self.history[(id, min(v for (key, v) in self.history if key == id))]
-        self.rows[id] = {"id": id, "application_id": source["application_id"], "name": source["name"],
-                         "comments": source["comments"], "config": copy.deepcopy(source["config"]),
-                         "version": self.latest_version(id) + 1, "created_at": first["changed_at"],
-                         "updated_at": _now()}
+        self.rows[id] = {
+            "id": id,
+            "application_id": source["application_id"],
+            "name": source["name"],
+            "comments": source["comments"],
+            "config": copy.deepcopy(source["config"]),
+            "version": self.latest_version(id) + 1,
+            "created_at": first["changed_at"],
+            "updated_at": _now(),
+        }
         self._record("restore", self.rows[id])
         self._bump_application(source["application_id"])
         return dict(self.rows[id])
@@ -226,17 +268,28 @@ class FakeChanges:
 
     def flush(self, commit=False):
         for application_id, configuration_id, change, version, changed_at in self.pending:
-            row = {"seq": len(self.rows) + 1, "application_id": application_id, "configuration_id": configuration_id,
-                   "change": change, "version": version, "changed_at": changed_at or _now(),
-                   "changed_by": self.actor}
+            row = {
+                "seq": len(self.rows) + 1,
+                "application_id": application_id,
+                "configuration_id": configuration_id,
+                "change": change,
+                "version": version,
+                "changed_at": changed_at or _now(),
+                "changed_by": self.actor,
+            }
             self.rows.append(row)
             self.recorded.append(row)
         self.pending = []
         return self.recorded
 
     def since(self, after, upto, application_id, limit, only=None):
-        return [dict(r) for r in self.rows if after < r["seq"] <= upto and application_id in (None, r["application_id"])
-                and (only is None or r["application_id"] in only)][:limit]
+        return [
+            dict(r)
+            for r in self.rows
+            if after < r["seq"] <= upto
+            and application_id in (None, r["application_id"])
+            and (only is None or r["application_id"] in only)
+        ][:limit]
 
     def head(self):
         return len(self.rows)
@@ -249,9 +302,17 @@ class FakeTokens:
     def add(self, id, name, scope, application_ids, secret_hash, expires_at):
         if any(row["name"] == name for row in self.rows.values()):
             raise Conflict("a token with this name exists (names are never reused)")
-        self.rows[id] = {"id": id, "name": name, "scope": scope, "application_ids": application_ids,
-                         "secret_hash": secret_hash, "expires_at": expires_at, "created_at": _now(),
-                         "last_used_at": None, "revoked_at": None}
+        self.rows[id] = {
+            "id": id,
+            "name": name,
+            "scope": scope,
+            "application_ids": application_ids,
+            "secret_hash": secret_hash,
+            "expires_at": expires_at,
+            "created_at": _now(),
+            "last_used_at": None,
+            "revoked_at": None,
+        }
         return self._public(self.rows[id])
 
     def list(self):
@@ -261,8 +322,9 @@ class FakeTokens:
         return [dict(row) for row in self.rows.values() if self._usable(row)]
 
     def by_hash(self, secret_hash):
-        return next((dict(row) for row in self.rows.values() if row["secret_hash"] == secret_hash
-                     and self._usable(row)), None)
+        return next(
+            (dict(row) for row in self.rows.values() if row["secret_hash"] == secret_hash and self._usable(row)), None
+        )
 
     def is_usable(self, id):
         return id in self.rows and self._usable(self.rows[id])
@@ -341,8 +403,15 @@ class FakeDatabase:
     returns, `read` never commits. What was committed is in `committed`."""
 
     def __init__(self):
-        self.committed = {"applications": {}, "configurations": {}, "revisions": {}, "changes": [], "tokens": {}, "idempotency": {},
-                          "migrations": {}}
+        self.committed = {
+            "applications": {},
+            "configurations": {},
+            "revisions": {},
+            "changes": [],
+            "tokens": {},
+            "idempotency": {},
+            "migrations": {},
+        }
         self.commits = 0
 
     def write(self, use_case, actor: str = "anonymous"):

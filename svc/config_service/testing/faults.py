@@ -1,4 +1,5 @@
 """Real database faults for tests: kill sessions, refuse new ones."""
+
 import time
 from contextlib import contextmanager
 
@@ -17,8 +18,11 @@ def kill_sessions(database: str) -> int:
     connection = _admin()
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity"
-                           " WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            )
             return cursor.fetchone()["n"]
     finally:
         connection.close()
@@ -50,8 +54,10 @@ def wait_for_lock_waiters(database: str, count: int, seconds: float = 5) -> None
     try:
         while True:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = %s"
-                               " AND wait_event_type = 'Lock'", (database,))
+                cursor.execute(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                    (database,),
+                )
                 if cursor.fetchone()["n"] >= count:
                     return
             if time.monotonic() > deadline:

@@ -1,6 +1,7 @@
 """Each guarantee checked where every path passes (issue: access, idempotency, the counter,
 "nothing changed", byte budgets, bounded imports), end to end through the real app and
 database; races forced by a third session or a hook between two statements."""
+
 import asyncio
 import threading
 import time
@@ -13,16 +14,21 @@ from config_service.conftest import make_settings
 from config_service.db.database import open_database
 from config_service.db.pool import connect, create_pool
 from config_service.db.unit_of_work import UnitOfWork
+from config_service.domain.access import EVERYTHING
 from config_service.domain.errors import StaleVersion
 from config_service.main import create_app
 from config_service.services import applications, configurations
-from config_service.domain.access import EVERYTHING
 from config_service.testing.faults import database_name, deadlocks, wait_for_lock_waiters
 from config_service.testing.tokens import bearer, make_token
 
 pytestmark = pytest.mark.anyio
-APPS, CONFIGS, TXN, IMPORT, TOKENS = ("/api/v1/applications", "/api/v1/configurations", "/api/v1/transactions",
-                                      "/api/v1/import", "/api/v1/tokens")
+APPS, CONFIGS, TXN, IMPORT, TOKENS = (
+    "/api/v1/applications",
+    "/api/v1/configurations",
+    "/api/v1/transactions",
+    "/api/v1/import",
+    "/api/v1/tokens",
+)
 
 
 @asynccontextmanager
@@ -44,8 +50,9 @@ async def test_a_limited_token_is_refused_create_application_alone_and_in_a_tran
         app = (await api.post(APPS, json={"name": "mine"}, headers=admin)).json()
         limited = bearer(make_token(secured, "limited", "write", [app["id"]]))
         alone = await api.post(APPS, json={"name": "other"}, headers=limited)
-        inside = await api.post(TXN, json={"operations": [{"op": "create_application", "body": {"name": "other"}}]},
-                                headers=limited)
+        inside = await api.post(
+            TXN, json={"operations": [{"op": "create_application", "body": {"name": "other"}}]}, headers=limited
+        )
         assert alone.status_code == inside.status_code == 403
         assert inside.json()["operation_index"] == 0
 
@@ -69,10 +76,20 @@ async def test_a_token_never_receives_through_a_replay_what_it_could_not_read(se
         secret_app = (await api.post(APPS, json={"name": "secret"}, headers=admin)).json()
         own_app = (await api.post(APPS, json={"name": "own"}, headers=admin)).json()
         limited = bearer(make_token(secured, "limited", "write", [own_app["id"]]))
-        config = (await api.post(CONFIGS, json={"application_id": secret_app["id"], "name": "db", "config": {}},
-                                 headers=admin)).json()
-        document = {"operations": [{"op": "update_configuration", "id": config["id"],
-                                    "body": {"name": "db", "config": {"password": "hunter2"}}}]}
+        config = (
+            await api.post(
+                CONFIGS, json={"application_id": secret_app["id"], "name": "db", "config": {}}, headers=admin
+            )
+        ).json()
+        document = {
+            "operations": [
+                {
+                    "op": "update_configuration",
+                    "id": config["id"],
+                    "body": {"name": "db", "config": {"password": "hunter2"}},
+                }
+            ]
+        }
         key = {"Idempotency-Key": "guessed"}
         assert (await api.post(TXN, json=document, headers={**admin, **key})).status_code == 200
         replay = await api.post(TXN, json=document, headers={**limited, **key})
@@ -100,15 +117,25 @@ async def test_two_transactions_that_each_check_what_the_other_writes_cannot_bot
             configs = []
             for name in ("a", "b"):
                 app = (await api.post(APPS, json={"name": name})).json()
-                configs.append((await api.post(CONFIGS, json={"application_id": app["id"], "name": name,
-                                                               "config": {}})).json())
+                configs.append(
+                    (await api.post(CONFIGS, json={"application_id": app["id"], "name": name, "config": {}})).json()
+                )
             a, b = configs
 
             def skew(checked, written):
-                return api.post(TXN, json={"operations": [
-                    {"op": "check", "kind": "configuration", "id": checked["id"], "if_match": 1},
-                    {"op": "update_configuration", "id": written["id"], "body": {"name": written["name"],
-                                                                                 "config": {"by": checked["name"]}}}]})
+                return api.post(
+                    TXN,
+                    json={
+                        "operations": [
+                            {"op": "check", "kind": "configuration", "id": checked["id"], "if_match": 1},
+                            {
+                                "op": "update_configuration",
+                                "id": written["id"],
+                                "body": {"name": written["name"], "config": {"by": checked["name"]}},
+                            },
+                        ]
+                    },
+                )
 
             with session.cursor() as cursor:
                 cursor.execute("SELECT id FROM configurations WHERE id IN (%s, %s) FOR UPDATE", (a["id"], b["id"]))
@@ -139,8 +166,10 @@ def test_an_unconditional_put_is_never_412_when_another_writer_commits_between_i
                     interfered.append(True)
                     other = connect(settings)
                     with other.cursor() as cursor:
-                        cursor.execute("UPDATE configurations SET config = '{\"v\": 2}', version = version + 1"
-                                       " WHERE id = %s", (row["id"],))
+                        cursor.execute(
+                            "UPDATE configurations SET config = '{\"v\": 2}', version = version + 1 WHERE id = %s",
+                            (row["id"],),
+                        )
                     other.commit()
                     other.close()
                 return result
@@ -163,8 +192,11 @@ async def test_a_body_equal_by_jsonb_equality_is_a_no_op_every_time_and_a_second
         for _ in range(2):
             again = await api.put(f"{CONFIGS}/{created.json()['id']}", json={"name": "n", "config": {"n": 1e23}})
             assert again.status_code == 200 and again.headers["etag"] == '"1"' and "change-seq" not in again.headers
-        document = {"format": "config-service/v1", "application": {"name": "b", "comments": None},
-                    "configurations": [{"name": "n", "comments": None, "config": {"n": 1e23, "f": 0.1}}]}
+        document = {
+            "format": "config-service/v1",
+            "application": {"name": "b", "comments": None},
+            "configurations": [{"name": "n", "comments": None, "config": {"n": 1e23, "f": 0.1}}],
+        }
         assert (await api.post(IMPORT, json=document)).status_code == 200
         second = (await api.post(IMPORT, json=document)).json()
         assert second["application"]["action"] == "unchanged"
@@ -176,8 +208,11 @@ async def test_a_page_and_an_export_stop_at_the_byte_budget(database_url):
     async with client_for(settings) as api:
         app = (await api.post(APPS, json={"name": "big"})).json()
         for name in ("a", "b", "c"):
-            assert (await api.post(CONFIGS, json={"application_id": app["id"], "name": name,
-                                                  "config": {"blob": "x" * 400_000}})).status_code == 201
+            assert (
+                await api.post(
+                    CONFIGS, json={"application_id": app["id"], "name": name, "config": {"blob": "x" * 400_000}}
+                )
+            ).status_code == 201
         page = await api.get(CONFIGS, params={"application_id": app["id"]})
         assert len(page.json()) == 2 and 'rel="next"' in page.headers["link"]
         rest = await api.get(CONFIGS, params={"application_id": app["id"], "after": page.json()[-1]["id"]})
@@ -189,8 +224,11 @@ async def test_a_page_and_an_export_stop_at_the_byte_budget(database_url):
 async def test_an_import_above_the_limit_is_refused_at_once(database_url):
     settings = make_settings(database_url, max_transaction_operations=2)
     async with client_for(settings) as api:
-        document = {"format": "config-service/v1", "application": {"name": "b"},
-                    "configurations": [{"name": f"c{i}", "config": {}} for i in range(3)]}
+        document = {
+            "format": "config-service/v1",
+            "application": {"name": "b"},
+            "configurations": [{"name": f"c{i}", "config": {}} for i in range(3)],
+        }
         refused = await api.post(IMPORT, json=document)
         assert refused.status_code == 422 and "at most 2 configurations" in refused.text
         assert (await api.get(APPS)).json() == []
@@ -204,8 +242,11 @@ async def test_an_import_at_the_limit_never_makes_an_unrelated_put_wait_for_the_
         other = (await api.post(APPS, json={"name": "other"})).json()
         config = (await api.post(CONFIGS, json={"application_id": other["id"], "name": "c", "config": {}})).json()
         before = deadlocks(database_name(settings))
-        document = {"format": "config-service/v1", "application": {"name": "imported"},
-                    "configurations": [{"name": f"c{i}", "config": {"i": i}} for i in range(10_000)]}
+        document = {
+            "format": "config-service/v1",
+            "application": {"name": "imported"},
+            "configurations": [{"name": f"c{i}", "config": {"i": i}} for i in range(10_000)],
+        }
         started = time.monotonic()
         importing = asyncio.ensure_future(api.post(IMPORT, json=document))
         statuses = []
@@ -256,8 +297,9 @@ async def test_a_held_watch_ends_401_within_a_second_of_revocation_and_never_car
     reader = bearer(make_token(secured, "reader", "read"))
     async with client_for(secured) as api:
         app = (await api.post(APPS, json={"name": "a"}, headers=admin)).json()
-        config = (await api.post(CONFIGS, json={"application_id": app["id"], "name": "c", "config": {}},
-                                 headers=admin)).json()
+        config = (
+            await api.post(CONFIGS, json={"application_id": app["id"], "name": "c", "config": {}}, headers=admin)
+        ).json()
         url = f"{CONFIGS}/{config['id']}"
         held = asyncio.ensure_future(api.get(url, headers={**reader, "If-None-Match": '"1"', "Prefer": "wait=20"}))
         await asyncio.sleep(0.3)
@@ -281,11 +323,11 @@ async def test_a_held_long_poll_never_carries_a_write_made_after_its_tokens_revo
     try:
         async with client_for(secured) as api:
             app = (await api.post(APPS, json={"name": "a"}, headers=admin)).json()
-            config = (await api.post(CONFIGS, json={"application_id": app["id"], "name": "c", "config": {}},
-                                     headers=admin)).json()
+            config = (
+                await api.post(CONFIGS, json={"application_id": app["id"], "name": "c", "config": {}}, headers=admin)
+            ).json()
             head = (await api.get("/api/v1/changes", headers=admin)).json()["last_seq"]
-            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20},
-                                                 headers=reader))
+            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20}, headers=reader))
             await asyncio.sleep(0.3)
             with elsewhere.cursor() as cursor:  # no await from here to the write: this worker cannot reload before
                 cursor.execute("UPDATE tokens SET revoked_at = now() WHERE name = 'reader'")
@@ -293,8 +335,11 @@ async def test_a_held_long_poll_never_carries_a_write_made_after_its_tokens_revo
             elsewhere.commit()
             with blocker.cursor() as cursor:
                 cursor.execute("LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
-            write = asyncio.ensure_future(api.put(f"{CONFIGS}/{config['id']}", headers=admin,
-                                                  json={"name": "c", "config": {"after": "revocation"}}))
+            write = asyncio.ensure_future(
+                api.put(
+                    f"{CONFIGS}/{config['id']}", headers=admin, json={"name": "c", "config": {"after": "revocation"}}
+                )
+            )
             assert (await write).status_code == 200
             await asyncio.sleep(1.2)
             blocker.rollback()
@@ -314,8 +359,7 @@ async def test_with_the_listener_down_a_held_long_poll_of_a_token_revoked_elsewh
             app = (await api.post(APPS, json={"name": "a"}, headers=admin)).json()
             head = (await api.get("/api/v1/changes", headers=admin)).json()["last_seq"]
             await api._transport.app.state.runtime.feed.listener.stop()  # down: the map is no longer trusted
-            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20},
-                                                 headers=reader))
+            held = asyncio.ensure_future(api.get("/api/v1/changes", params={"after": head, "wait": 20}, headers=reader))
             await asyncio.sleep(0.3)
             with elsewhere.cursor() as cursor:
                 cursor.execute("UPDATE tokens SET revoked_at = now() WHERE name = 'reader'")
@@ -332,6 +376,7 @@ async def test_a_token_the_map_does_not_hold_yet_is_asked_of_the_database_not_re
     """A token made by another instance whose notification has not reached this worker yet."""
     async with client_for(secured) as api:
         from config_service.domain.secrets import hash_secret
+
         state = api._transport.app.state
         for _ in range(250):  # the map trusted: it would refuse what it does not hold
             if state.runtime.tokens.trusted:
@@ -341,8 +386,11 @@ async def test_a_token_the_map_does_not_hold_yet_is_asked_of_the_database_not_re
         elsewhere = connect(secured)
         try:
             with elsewhere.cursor() as cursor:
-                cursor.execute("INSERT INTO tokens (id, name, scope, secret_hash) VALUES"
-                               " ('01J0000000000000000000000T', 'fresh', 'read', %s)", (hash_secret("cfg_fresh"),))
+                cursor.execute(
+                    "INSERT INTO tokens (id, name, scope, secret_hash) VALUES"
+                    " ('01J0000000000000000000000T', 'fresh', 'read', %s)",
+                    (hash_secret("cfg_fresh"),),
+                )
             elsewhere.commit()
         finally:
             elsewhere.close()

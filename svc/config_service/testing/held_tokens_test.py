@@ -1,9 +1,10 @@
 """Held long-polls and open streams re-check their token: each ends (401 problem+json, or the
 stream closed) within a second of the token's revocation or expiry, with nothing written after it."""
+
 import asyncio
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -87,13 +88,13 @@ async def test_a_held_long_poll_is_401_within_a_second_of_a_revocation_made_by_a
 
 async def test_a_held_long_poll_is_401_when_its_token_expires(secured):
     base_url, settings, admin, _ = secured
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=1.5)
+    expires_at = datetime.now(UTC) + timedelta(seconds=1.5)
     token = bearer(make_token(settings, "short", "read", expires_at=expires_at))
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         await client.post(APPS, json={"name": "billing"}, headers=admin)
         await until_usable(client, token)
         response = await client.get(CHANGES, params={"after": 1, "wait": 10}, headers=token)
-        answered = datetime.now(timezone.utc)
+        answered = datetime.now(UTC)
         assert_refused(response)
         assert expires_at <= answered < expires_at + timedelta(seconds=1)
 
@@ -101,7 +102,7 @@ async def test_a_held_long_poll_is_401_when_its_token_expires(secured):
 @pytest.mark.parametrize("ending", ["revoked", "revoked-elsewhere", "expired"])
 async def test_a_stream_closes_within_a_second_of_its_tokens_end_and_sends_nothing_written_after(secured, ending):
     base_url, settings, admin, reader = secured
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    expires_at = datetime.now(UTC) + timedelta(seconds=2)
     secret = make_token(settings, "short", "read", expires_at=expires_at) if ending == "expired" else reader
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         app_id = (await client.post(APPS, json={"name": "billing"}, headers=admin)).json()["id"]
@@ -111,8 +112,7 @@ async def test_a_stream_closes_within_a_second_of_its_tokens_end_and_sends_nothi
         events, ended = [], asyncio.get_running_loop().create_future()
 
         async def follow():
-            async with client.stream("GET", f"{CHANGES}/stream", params={"after": 1},
-                                     headers=bearer(secret)) as stream:
+            async with client.stream("GET", f"{CHANGES}/stream", params={"after": 1}, headers=bearer(secret)) as stream:
                 async for line in stream.aiter_lines():
                     if line.startswith("data: "):
                         events.append(json.loads(line[6:])["seq"])
@@ -131,7 +131,7 @@ async def test_a_stream_closes_within_a_second_of_its_tokens_end_and_sends_nothi
         elif ending == "revoked-elsewhere":
             revoke_elsewhere(settings, name)
         else:
-            await asyncio.sleep((expires_at - datetime.now(timezone.utc)).total_seconds())
+            await asyncio.sleep((expires_at - datetime.now(UTC)).total_seconds())
         gone = time.monotonic()
         if ending == "revoked-elsewhere":  # this worker learns of it by notification: write once it has
             await asyncio.wait_for(asyncio.shield(ended), 1.0)

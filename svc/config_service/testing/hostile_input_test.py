@@ -1,4 +1,5 @@
 """Hostile input: always a 4xx problem, never a 500, never the input echoed back whole."""
+
 import pytest
 
 APPS = "/api/v1/applications"
@@ -7,12 +8,24 @@ MARK = "zq7" * 40  # a distinctive 120-character marker that must not come back
 
 CASES = {
     "body over the limit": ("POST", APPS, b'{"name": "' + MARK.encode() * 9000 + b'"}', 413),
-    "deep nesting": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": '
-                     + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}", 422),
-    "nesting just past 32": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": '
-                             + b'{"a":' * 33 + b"1" + b"}" * 33 + b"}", 422),
-    "huge integer": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": {"k": '
-                     + b"9" * 5000 + b"}}", 422),
+    "deep nesting": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "@APP", "name": "n", "config": ' + b'{"a":' * 5000 + b"1" + b"}" * 5000 + b"}",
+        422,
+    ),
+    "nesting just past 32": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "@APP", "name": "n", "config": ' + b'{"a":' * 33 + b"1" + b"}" * 33 + b"}",
+        422,
+    ),
+    "huge integer": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "@APP", "name": "n", "config": {"k": ' + b"9" * 5000 + b"}}",
+        422,
+    ),
     "float overflow": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": {"k": 1e999}}', 422),
     "NaN": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": {"k": NaN}}', 422),
     "invalid UTF-8": ("POST", APPS, b'{"name": "\xff\xfe' + MARK.encode() + b'"}', 422),
@@ -26,22 +39,38 @@ CASES = {
     "not JSON": ("POST", APPS, b"name=" + MARK.encode(), 422),
     "truncated JSON": ("POST", APPS, b'{"name": "' + MARK.encode(), 422),
     "array body": ("POST", APPS, b'["' + MARK.encode() + b'"]', 422),
-    "config not an object": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config": ["'
-                             + MARK.encode() + b'"]}', 422),
+    "config not an object": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "@APP", "name": "n", "config": ["' + MARK.encode() + b'"]}',
+        422,
+    ),
     "id not a ULID": ("GET", f"{APPS}/{MARK}", None, 422),
     "id overflowing 128 bits": ("GET", f"{APPS}/80000000000000000000000000", None, 422),
     "id with a path trick": ("GET", f"{CONFIGS}/..%2F..%2Fetc%2Fpasswd", None, 404),
-    "application_id not a ULID": ("POST", CONFIGS, b'{"application_id": "' + MARK.encode()
-                                  + b'", "name": "n", "config": {}}', 422),
+    "application_id not a ULID": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "' + MARK.encode() + b'", "name": "n", "config": {}}',
+        422,
+    ),
     "limit out of range": ("GET", f"{APPS}?limit=99999999999999999999999", None, 422),
     "after not a ULID": ("GET", f"{APPS}?after={MARK}", None, 422),
     "application_id a negative integer": ("POST", CONFIGS, b'{"application_id": -1, "name": "n", "config": {}}', 422),
-    "application_id past 128 bits": ("POST", CONFIGS, b'{"application_id": ' + str(2**128).encode()
-                                     + b', "name": "n", "config": {}}', 422),
+    "application_id past 128 bits": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": ' + str(2**128).encode() + b', "name": "n", "config": {}}',
+        422,
+    ),
     "application_id zero": ("POST", CONFIGS, b'{"application_id": 0, "name": "n", "config": {}}', 422),
     "duplicate keys": ("POST", APPS, b'{"name": "n", "name": "' + MARK.encode() + b'"}', 422),
-    "duplicate keys in a config": ("POST", CONFIGS, b'{"application_id": "@APP", "name": "n", "config":'
-                                   b' {"k": 1, "k": "' + MARK.encode() + b'"}}', 422),
+    "duplicate keys in a config": (
+        "POST",
+        CONFIGS,
+        b'{"application_id": "@APP", "name": "n", "config": {"k": 1, "k": "' + MARK.encode() + b'"}}',
+        422,
+    ),
 }
 
 
@@ -57,8 +86,17 @@ def test_hostile_input_is_a_small_4xx_problem(client, case):
     assert len(response.content) < 2048
 
 
-@pytest.mark.parametrize("text", ["'; DROP TABLE applications; --", "1 OR 1=1", "\" ) UNION SELECT * FROM migrations --",
-                                  "$$; SELECT pg_sleep(10); $$", "%s %(name)s {0}", "Robert'); --"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'; DROP TABLE applications; --",
+        "1 OR 1=1",
+        '" ) UNION SELECT * FROM migrations --',
+        "$$; SELECT pg_sleep(10); $$",
+        "%s %(name)s {0}",
+        "Robert'); --",
+    ],
+)
 def test_sql_looking_strings_are_stored_and_returned_unchanged(client, text):
     app = client.post(APPS, json={"name": text, "comments": text}).json()
     config = client.post(CONFIGS, json={"application_id": app["id"], "name": text, "config": {text: text}}).json()

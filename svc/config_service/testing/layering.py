@@ -1,20 +1,26 @@
 """Reads the package's imports with ast and lists each one that breaks the layering
 (docs/architecture.md states the rules; testing/layering_test.py holds them)."""
+
 import ast
 from pathlib import Path
 
 # Each room may import from its own room and from rooms of a lower layer, never upwards or
 # sideways. Tests (`*_test.py`, conftest.py, testing/) may import anything.
 LAYERS = {
-    "domain": 0, "settings": 0, "logs": 0,
-    "services": 1, "repositories": 1, "cache": 1,
+    "domain": 0,
+    "settings": 0,
+    "logs": 0,
+    "services": 1,
+    "repositories": 1,
+    "cache": 1,
     "db": 2,
     "auth": 3,
     "feed": 4,
     "runtime": 5,
     "api": 6,
     "main": 7,
-    "cli": 8, "bench": 8,
+    "cli": 8,
+    "bench": 8,
 }
 # Lower, but still out of reach: the API calls use cases, never a repository.
 FORBIDDEN = {("api", "repositories")}

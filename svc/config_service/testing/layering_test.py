@@ -1,5 +1,6 @@
 """The layering of docs/architecture.md, held: every import of the package (at module level or
 inside a function) is read with ast and checked against the rooms' order."""
+
 from pathlib import Path
 
 import pytest
@@ -26,26 +27,51 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root / "config_service"
 
 
-@pytest.mark.parametrize("files, found", [
-    ({"domain/errors.py": "from config_service.services import ports\n", "services/ports.py": ""},
-     "config_service.domain.errors imports config_service.services.ports: domain may not import services"),
-    ({"repositories/base.py": "from config_service.services.ports import UnitOfWork\n", "services/ports.py": ""},
-     "config_service.repositories.base imports config_service.services.ports: repositories may not import services"),
-    ({"api/routes.py": "def f():\n    from config_service.repositories import base\n", "repositories/base.py": ""},
-     "config_service.api.routes imports config_service.repositories.base: api may not import repositories"),
-    ({"services/uses.py": "import psycopg2\n"}, "config_service.services.uses imports psycopg2: only"),
-    ({"domain/rules.py": "from fastapi import Request\n"}, "config_service.domain.rules imports fastapi: only"),
-    ({"bench/run.py": "from config_service.bench import batch\n", "bench/batch.py": "from config_service.bench.run import x\n"},
-     "a circle of imports: config_service.bench.batch -> config_service.bench.run -> config_service.bench.batch"),
-    ({"nursery/new.py": ""}, "config_service.nursery.new is in no layer"),
-])
+@pytest.mark.parametrize(
+    "files, found",
+    [
+        (
+            {"domain/errors.py": "from config_service.services import ports\n", "services/ports.py": ""},
+            "config_service.domain.errors imports config_service.services.ports: domain may not import services",
+        ),
+        (
+            {"repositories/base.py": "from config_service.services.ports import UnitOfWork\n", "services/ports.py": ""},
+            "config_service.repositories.base imports config_service.services.ports:"
+            " repositories may not import services",
+        ),
+        (
+            {
+                "api/routes.py": "def f():\n    from config_service.repositories import base\n",
+                "repositories/base.py": "",
+            },
+            "config_service.api.routes imports config_service.repositories.base: api may not import repositories",
+        ),
+        ({"services/uses.py": "import psycopg2\n"}, "config_service.services.uses imports psycopg2: only"),
+        ({"domain/rules.py": "from fastapi import Request\n"}, "config_service.domain.rules imports fastapi: only"),
+        (
+            {
+                "bench/run.py": "from config_service.bench import batch\n",
+                "bench/batch.py": "from config_service.bench.run import x\n",
+            },
+            "a circle of imports: config_service.bench.batch -> config_service.bench.run -> config_service.bench.batch",
+        ),
+        ({"nursery/new.py": ""}, "config_service.nursery.new is in no layer"),
+    ],
+)
 def test_a_wrong_way_import_is_found(tmp_path, files, found):
     problems = layering.violations(write(tmp_path, files))
     assert any(problem.startswith(found) for problem in problems), problems
 
 
 def test_imports_within_a_room_and_down_the_layers_pass(tmp_path):
-    root = write(tmp_path, {"api/routes.py": "from config_service.api import bodies\nfrom config_service.services import x\n",
-                            "api/bodies.py": "from .. domain import errors\n", "services/x.py": "", "domain/errors.py": "",
-                            "api/routes_test.py": "from config_service.repositories import base\n"})
+    root = write(
+        tmp_path,
+        {
+            "api/routes.py": "from config_service.api import bodies\nfrom config_service.services import x\n",
+            "api/bodies.py": "from .. domain import errors\n",
+            "services/x.py": "",
+            "domain/errors.py": "",
+            "api/routes_test.py": "from config_service.repositories import base\n",
+        },
+    )
     assert layering.violations(root) == []

@@ -1,5 +1,6 @@
 """The real app, lifespan and all, served by uvicorn in a thread: for tests that need a socket
 (event streams), several apps on one database, or to stay in this process."""
+
 import threading
 import time
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
 """Database outages through a TCP proxy: cut, stall, restore; no 500, no lost write."""
+
 import asyncio
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -30,8 +31,14 @@ def proxy(settings):
 async def api(settings, proxy):
     url = urlsplit(str(settings.database_url))
     via_proxy = urlunsplit(url._replace(netloc=f"{url.username or 'postgres'}@127.0.0.1:{proxy.port}"))
-    app = create_app(make_settings(via_proxy, connect_timeout_seconds=CONNECT_TIMEOUT, queue_wait_seconds=QUEUE_WAIT,
-                                   statement_timeout_ms=STATEMENT_TIMEOUT_MS))
+    app = create_app(
+        make_settings(
+            via_proxy,
+            connect_timeout_seconds=CONNECT_TIMEOUT,
+            queue_wait_seconds=QUEUE_WAIT,
+            statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+        )
+    )
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             yield client

@@ -1,5 +1,6 @@
 """Races found in review, each forced into the interleaving that broke it: a third session
 holds a lock, the requests queue behind it, and the session commits (or not) at the worst time."""
+
 import asyncio
 import time
 from datetime import datetime
@@ -37,8 +38,9 @@ def hold(session, sql: str, *params) -> None:
 
 async def created(api, name="billing", config_name="database"):
     app = (await api.post(APPS, json={"name": name})).json()
-    config = (await api.post(CONFIGS, json={"application_id": app["id"], "name": config_name,
-                                            "config": {"v": 1}})).json()
+    config = (
+        await api.post(CONFIGS, json={"application_id": app["id"], "name": config_name, "config": {"v": 1}})
+    ).json()
     return app, config
 
 
@@ -55,8 +57,9 @@ async def test_delete_application_and_delete_configuration_never_deadlock(api, s
     for round in range(20):
         app, config = await created(api, f"app-{round}")
         hold(session, "SELECT id FROM applications WHERE id = %s FOR UPDATE", app["id"])
-        tasks = await when_waiting(settings, 2, api.delete(f"{APPS}/{app['id']}"),
-                                   api.delete(f"{CONFIGS}/{config['id']}"))
+        tasks = await when_waiting(
+            settings, 2, api.delete(f"{APPS}/{app['id']}"), api.delete(f"{CONFIGS}/{config['id']}")
+        )
         session.rollback()
         statuses = sorted(response.status_code for response in await asyncio.gather(*tasks))
         assert statuses in ([204, 204], [204, 409]), statuses
@@ -68,15 +71,17 @@ async def test_delete_application_and_delete_configuration_never_deadlock(api, s
 
 
 async def test_restore_of_a_deleted_configuration_decides_if_match_after_changes_that_committed_meanwhile(
-        api, settings, session, pool):
+    api, settings, session, pool
+):
     """Item 1: a restore holding If-Match "3" waits while another session restores, updates and
     deletes the configuration (versions 4, 5, 6); then its precondition must fail."""
     app, config = await created(api)
     await api.put(f"{CONFIGS}/{config['id']}", json={"name": "database", "config": {"v": 2}})
     await api.delete(f"{CONFIGS}/{config['id']}")  # version 3
     hold(session, "SELECT id FROM applications WHERE id = %s FOR UPDATE", app["id"])
-    tasks = await when_waiting(settings, 1, api.post(f"{CONFIGS}/{config['id']}/revisions/1/restore",
-                                                     headers={"If-Match": '"3"'}))
+    tasks = await when_waiting(
+        settings, 1, api.post(f"{CONFIGS}/{config['id']}/revisions/1/restore", headers={"If-Match": '"3"'})
+    )
     other = ConfigurationRepository(session)
     other.restore_deleted(config["id"], 2)
     other.update(config["id"], "database", None, {"v": 5})

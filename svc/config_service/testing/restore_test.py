@@ -1,5 +1,6 @@
 """The database restored from a backup (or failed over to a replica that lost commits) under two
 running service processes: no read, long-poll or stream of either shows the lost history."""
+
 import asyncio
 import json
 import subprocess
@@ -45,7 +46,8 @@ async def follow(client: httpx.AsyncClient, after: int, upto: int) -> list[dict]
 
 @pytest.mark.parametrize("failover", [False, True], ids=["restored", "failed-over"])
 async def test_after_a_restore_no_read_long_poll_or_stream_shows_a_change_of_the_lost_history(
-        database_url, two_servers, tmp_path, failover):
+    database_url, two_servers, tmp_path, failover
+):
     (process_a, a_url), (process_b, b_url) = two_servers
     backup = tmp_path / "at-seq-2.dump"
     async with httpx.AsyncClient(base_url=a_url, timeout=30) as a, httpx.AsyncClient(base_url=b_url, timeout=30) as b:
@@ -66,8 +68,10 @@ async def test_after_a_restore_no_read_long_poll_or_stream_shows_a_change_of_the
         streams = [asyncio.ensure_future(stream_lines(client, 7)) for client in (a, b)]
         await asyncio.sleep(0.3)  # held and subscribed (one that comes later is answered alike)
 
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--single-transaction", "-d", database_url,
-                        str(backup)], check=True)
+        subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--single-transaction", "-d", database_url, str(backup)],
+            check=True,
+        )
         if failover:
             kill_sessions(database_url.rsplit("/", 1)[1])  # every connection drops, as the primary goes
         put = await a.put(f"{CONFIGS}/{config_id}", json={"name": "db", "config": {"n": "after"}})
@@ -75,7 +79,7 @@ async def test_after_a_restore_no_read_long_poll_or_stream_shows_a_change_of_the
         assert (await a.get(f"{CONFIGS}/{config_id}")).json()["config"] == {"n": "after"}  # at once, on the writer
 
         heads = []
-        for client, poll, stream in zip((a, b), held, streams):
+        for client, poll, stream in zip((a, b), held, streams, strict=False):
             page = (await asyncio.wait_for(poll, 5)).json()
             assert page["changes"] == [] and page["last_seq"] in (2, 3)  # the head when the worker noticed
             lines = await asyncio.wait_for(stream, 5)
@@ -86,15 +90,17 @@ async def test_after_a_restore_no_read_long_poll_or_stream_shows_a_change_of_the
             assert (await client.get(f"{APPS}/{app_id}")).json()["configuration_ids"] == [config_id]
             assert (await client.get(CHANGES, params={"after": 7})).json() == {"changes": [], "last_seq": 3}
 
-        later = [asyncio.ensure_future(follow(client, head, 4)) for client, head in zip((a, b), heads)]
-        later_streams = [asyncio.ensure_future(stream_lines(client, head, 4)) for client, head in zip((a, b), heads)]
+        later = [asyncio.ensure_future(follow(client, head, 4)) for client, head in zip((a, b), heads, strict=False)]
+        later_streams = [
+            asyncio.ensure_future(stream_lines(client, head, 4)) for client, head in zip((a, b), heads, strict=False)
+        ]
         await asyncio.sleep(0.3)
         put = await b.put(f"{CONFIGS}/{config_id}", json={"name": "db", "config": {"n": "later"}})
         assert put.headers["change-seq"] == "4" and put.json()["version"] == 3
-        for client, head, polled, streamed in zip((a, b), heads, later, later_streams):
+        for client, head, polled, streamed in zip((a, b), heads, later, later_streams, strict=False):
             changes = await asyncio.wait_for(polled, 5)
             events = [json.loads(line[6:]) for line in await asyncio.wait_for(streamed, 5) if line.startswith("data: ")]
-            expected = [(3, config_id, 2), (4, config_id, 3)][head - 2:]  # only changes of the restored history
+            expected = [(3, config_id, 2), (4, config_id, 3)][head - 2 :]  # only changes of the restored history
             assert [(c["seq"], c["configuration_id"], c["version"]) for c in changes] == expected
             assert [(e["seq"], e["configuration_id"], e["version"]) for e in events] == expected
             assert (await client.get(f"{CONFIGS}/{config_id}")).json()["config"] == {"n": "later"}

@@ -1,5 +1,6 @@
 """Four times the pool in concurrent clients: only 503s beyond the queue wait, and a 503
 always means the write never happened."""
+
 import asyncio
 
 import httpx
@@ -17,8 +18,10 @@ def slow_writes(settings) -> None:
     """Every insert takes 20 ms (a test-only trigger), so eight clients overflow two workers."""
     connection = connect(settings)
     with connection.cursor() as cursor:
-        cursor.execute("CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
-                       " $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$")
+        cursor.execute(
+            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; END $$"
+        )
         cursor.execute("CREATE TRIGGER slow BEFORE INSERT ON applications FOR EACH ROW EXECUTE FUNCTION slow()")
     connection.commit()
     connection.close()
@@ -51,8 +54,10 @@ async def test_saturation_answers_503_only_for_work_that_never_started(database_
         with check.cursor() as cursor:
             cursor.execute("SELECT name FROM applications")
             stored = {row["name"] for row in cursor.fetchall()}
-            cursor.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
-                           " AND state LIKE 'idle in transaction%%'")
+            cursor.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%%'"
+            )
             assert cursor.fetchone()["n"] == 0
     finally:
         check.close()

@@ -1,14 +1,15 @@
 """The database password never appears in logs, errors or /ready."""
+
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from config_service.settings import SettingsError, load_settings
-from config_service.conftest import make_settings
 from config_service.cli import migrate
+from config_service.conftest import make_settings
 from config_service.main import create_app
+from config_service.settings import SettingsError, load_settings
 from config_service.testing.faults import database_down, database_name
 
 PASSWORD = "s3cr3t-pa55word"  # the server trusts local connections: any password works

@@ -1,4 +1,5 @@
 """Run `serve.py` as a real process for end-to-end tests."""
+
 import os
 import socket
 import subprocess
@@ -21,10 +22,23 @@ def free_port() -> int:
 def start_server(database_url: str, **settings: str) -> tuple[subprocess.Popen, str]:
     """Start serve.py on a free port; return the process and its base URL."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "POOL_SIZE": "2",
-           "EXECUTOR_WORKERS": "2", "AUTH": "off", **settings}
-    process = subprocess.Popen([sys.executable, "-m", "config_service.cli.serve"], cwd=SVC, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "POOL_SIZE": "2",
+        "EXECUTOR_WORKERS": "2",
+        "AUTH": "off",
+        **settings,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "config_service.cli.serve"],
+        cwd=SVC,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -62,4 +76,3 @@ def running_servers(database_url: str, count: int):
         for process, _ in servers:
             if process.poll() is None:
                 stop(process)
-

@@ -1,4 +1,5 @@
 """SIGTERM: in-flight requests finish, then the executor and the pool close."""
+
 import threading
 import time
 
@@ -18,8 +19,11 @@ def test_sigterm_lets_an_in_flight_write_finish(database_url):
         with blocker.cursor() as cursor:  # hold the row: the PUT below waits for it
             cursor.execute("SELECT id FROM applications WHERE id = %s FOR UPDATE", (app_id,))
         result = {}
-        put = threading.Thread(target=lambda: result.update(response=httpx.put(
-            f"{base_url}/api/v1/applications/{app_id}", json={"name": "after"}, timeout=30)))
+        put = threading.Thread(
+            target=lambda: result.update(
+                response=httpx.put(f"{base_url}/api/v1/applications/{app_id}", json={"name": "after"}, timeout=30)
+            )
+        )
         put.start()
         time.sleep(0.5)
         process.terminate()

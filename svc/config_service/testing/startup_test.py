@@ -1,4 +1,5 @@
 """Several instances starting at once on an empty database: each migration applies once."""
+
 import httpx
 
 from config_service.conftest import make_settings

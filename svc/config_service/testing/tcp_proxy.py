@@ -1,4 +1,5 @@
 """A TCP proxy for fault tests: forwards to PostgreSQL until told to cut or stall."""
+
 import socket
 import threading
 import time
@@ -125,14 +126,14 @@ class QueryCounter(TcpProxy):
                 if not started:  # the startup message: a length and no type byte
                     if len(buffer) < 4 or len(buffer) < int.from_bytes(buffer[:4], "big"):
                         return
-                    del buffer[:int.from_bytes(buffer[:4], "big")]
+                    del buffer[: int.from_bytes(buffer[:4], "big")]
                     started = True
                     continue
                 if len(buffer) < 5 or len(buffer) < 1 + int.from_bytes(buffer[1:5], "big"):
                     return
                 size = 1 + int.from_bytes(buffer[1:5], "big")
                 if buffer[:1] == b"Q":
-                    self.queries.append(bytes(buffer[5:size - 1]))
+                    self.queries.append(bytes(buffer[5 : size - 1]))
                 del buffer[:size]
 
         return observe

@@ -1,4 +1,5 @@
 """A request blocked on a row lock ends within the lock timeout, as a 503."""
+
 import time
 
 from fastapi.testclient import TestClient
@@ -28,15 +29,18 @@ def test_request_blocked_on_a_row_lock_ends_within_the_lock_timeout(database_url
 
 
 def test_connections_carry_every_timeout_from_settings(database_url):
-    settings = make_settings(database_url, statement_timeout_ms=1111, lock_timeout_ms=222,
-                             idle_in_transaction_timeout_ms=3333)
+    settings = make_settings(
+        database_url, statement_timeout_ms=1111, lock_timeout_ms=222, idle_in_transaction_timeout_ms=3333
+    )
     with TestClient(create_app(settings)) as client:
         pool = client.app.state.runtime.database.pool
         connection = pool.getconn()
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l,"
-                               " current_setting('idle_in_transaction_session_timeout') AS i")
+                cursor.execute(
+                    "SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l,"
+                    " current_setting('idle_in_transaction_session_timeout') AS i"
+                )
                 assert cursor.fetchone() == {"s": "1111ms", "l": "222ms", "i": "3333ms"}
             connection.rollback()
             assert connection.get_dsn_parameters()["keepalives"] == "1"

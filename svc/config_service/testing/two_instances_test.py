@@ -1,4 +1,5 @@
 """Two service processes on one database: a write through A reaches B's feed and B's reads."""
+
 import asyncio
 import json
 import time
