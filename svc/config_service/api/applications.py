@@ -95,9 +95,13 @@ async def get_application(request: Request, id: Id):
     `If-None-Match` naming the current ETag (or `*`) gets 304 without a body. 404 when no
     application has this id. Cached and watchable (`Prefer: wait=S`) as a configuration is.
     """
-    key, db, access = str(id), runtime_of(request).database, access_of(caller_of(request))
+    runtime, caller = runtime_of(request), caller_of(request)
+    key, db, access = str(id), runtime.database, access_of(caller)
     return await read_or_watch(
         request,
+        runtime.feed,
+        caller,
+        access,
         ("application", key),
         lambda: db.read(lambda uow: service.get_application(uow, access, key)),
         lambda row: encoded(ApplicationOut.model_construct(**row), row["version"], row["updated_at"], row["id"]),

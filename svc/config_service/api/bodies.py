@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from config_service.api.dependencies import runtime_of
+from config_service.api.dependencies import CurrentSettings
 
 JSON = "application/json"
 # application/json or any application/...+json, parameters (charset) aside.
@@ -64,9 +64,9 @@ async def read_body(request: Request, limit: int) -> bytes:
 def json_body(model: type[BaseModel]) -> Callable:
     """A dependency that parses and validates the body as `model` straight from bytes."""
 
-    async def parse(request: Request) -> BaseModel:
+    async def parse(request: Request, settings: CurrentSettings) -> BaseModel:
         require_json_content_type(request)
-        body = await read_body(request, runtime_of(request).settings.max_request_body_bytes)
+        body = await read_body(request, settings.max_request_body_bytes)
         try:
             parsed = model.model_validate_json(body)
         except ValidationError as error:

@@ -15,8 +15,7 @@ from config_service.api.problems import problem_responses
 from config_service.api.schemas import ChangeList, ChangeOut, Id, Limit
 from config_service.domain.access import Principal, access_of
 from config_service.domain.rows import ChangeRow
-from config_service.feed.hub import Topic
-from config_service.feed.worker import WorkerFeed, matching
+from config_service.feed.worker import Topic, WorkerFeed, matching
 
 PREFIX = "/api/v1/changes"
 router = APIRouter(prefix=PREFIX, tags=["changes"])

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from config_service.api.bodies import json_response
-from config_service.api.dependencies import runtime_of
+from config_service.api.dependencies import CurrentSettings
 from config_service.domain.versions import ANY_VERSION, Versions
 
 
@@ -58,10 +58,10 @@ def representation(
     return json_response(model, status_code, {**tags, **(headers or {})})
 
 
-async def if_match(request: Request) -> Versions:
+async def if_match(request: Request, settings: CurrentSettings) -> Versions:
     """The If-Match condition of a write; 428 when the setting requires one and it is absent."""
     header = request.headers.get("if-match")
-    if header is None and runtime_of(request).settings.require_if_match:
+    if header is None and settings.require_if_match:
         raise HTTPException(428, "this service requires If-Match on writes: send the ETag you last read")
     return matching_versions(header)
 

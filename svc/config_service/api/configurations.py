@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from config_service.api.bodies import json_body, json_response, next_link, request_body_doc
 from config_service.api.conditional import IfMatch, change_seq_header, representation, validators
-from config_service.api.dependencies import Caller, CallerAccess, Db, caller_of, runtime_of
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, caller_of, runtime_of
 from config_service.api.idempotency import IdempotencyKey, answer, write_once
 from config_service.api.problems import problem_responses
 from config_service.api.reads import encoded, read_or_watch
@@ -88,8 +88,8 @@ async def create_configuration(
     "", response_model=ConfigurationList, summary="Configurations in id order, a page at a time", responses=ERRORS
 )
 async def list_configurations(
-    request: Request,
     db: Db,
+    settings: CurrentSettings,
     access: CallerAccess,
     application_id: Id | None = None,
     limit: Limit = 100,
@@ -100,7 +100,7 @@ async def list_configurations(
     ends before `MAX_RESPONSE_BYTES` (about; its first configuration always fits).
     """
     owner = str(application_id) if application_id else None
-    budget = runtime_of(request).settings.max_response_bytes
+    budget = settings.max_response_bytes
     rows, more = await db.read(
         lambda uow: service.list_configurations(uow, access, owner, limit, str(after) if after else None, budget)
     )
@@ -127,9 +127,13 @@ async def get_configuration(request: Request, id: Id):
     current, the request is held until the version changes (200, the new representation; 404
     when deleted) or S passes (304), with `Preference-Applied: wait=S`.
     """
-    key, db, access = str(id), runtime_of(request).database, access_of(caller_of(request))
+    runtime, caller = runtime_of(request), caller_of(request)
+    key, db, access = str(id), runtime.database, access_of(caller)
     return await read_or_watch(
         request,
+        runtime.feed,
+        caller,
+        access,
         ("configuration", key),
         lambda: db.read(lambda uow: service.get_configuration(uow, access, key)),
         lambda row: encoded(

@@ -1,9 +1,12 @@
 """What a route may ask for: the worker's Runtime and its parts, the caller and their Access.
 
-The only reader of `app.state` and `request.state`. Routes take the typed dependencies below;
-the two hot GETs (one application, one configuration) and the middleware call `runtime_of`
-and `caller_of` directly instead, because each FastAPI dependency costs every request a
-measurable share of its time.
+The only module that reads `app.state` or `request.state`. Routes take the typed dependencies
+below. Four plain accessors serve what cannot take a dependency or should not pay for one:
+`runtime_of` and `caller_of` for the two hot GETs (one application, one configuration; each
+FastAPI dependency costs every request a share of its time), `runtime_in` for the
+authentication middleware (it holds an ASGI scope), and `request_id_of` for the exception
+handlers. The two ASGI middlewares write the request's state (api/observability.py its id,
+api/authentication.py its principal) and read it back for the access log.
 """
 
 from typing import Annotated
@@ -35,27 +38,27 @@ def caller_of(request: Request) -> Principal:
 
 # async: a plain `def` dependency would cost every request a hop to FastAPI's threadpool.
 async def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    return runtime_of(request)
 
 
 async def get_database(request: Request) -> Database:
-    return request.app.state.runtime.database
+    return runtime_of(request).database
 
 
 async def get_feed(request: Request) -> WorkerFeed:
-    return request.app.state.runtime.feed
+    return runtime_of(request).feed
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.runtime.settings
+    return runtime_of(request).settings
 
 
 async def get_caller(request: Request) -> Principal:
-    return request.state.principal
+    return caller_of(request)
 
 
 async def get_access(request: Request) -> Access:
-    return access_of(request.state.principal)
+    return access_of(caller_of(request))
 
 
 CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]

@@ -1,8 +1,8 @@
 """Probes: liveness (/health) and readiness (/ready)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from config_service.api.dependencies import Db, runtime_of
+from config_service.api.dependencies import CurrentRuntime, Db
 from config_service.services.readiness import check_ready
 
 router = APIRouter(tags=["probes"])
@@ -15,10 +15,10 @@ async def health() -> dict:
 
 
 @router.get("/ready", summary="The database answers and its migrations are current")
-async def ready(request: Request, db: Db) -> dict:
+async def ready(db: Db, runtime: CurrentRuntime) -> dict:
     """Readiness: 200 when the database answers and every migration of this code is applied
     unchanged; 503 problem+json (with `Retry-After`) otherwise.
     """
-    expected = runtime_of(request).expected_migrations
+    expected = runtime.expected_migrations
     await db.read(lambda uow: check_ready(uow, expected))
     return {"status": "ready"}

@@ -5,23 +5,20 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
-from typing import TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
 from config_service.api.bodies import JSON
 from config_service.api.conditional import none_match
-from config_service.api.dependencies import caller_of, runtime_of
 from config_service.cache.read_cache import Entry
-from config_service.domain.access import access_of
-from config_service.feed.hub import Predicate
+from config_service.domain.access import Access, Principal
+from config_service.feed.worker import Loaded, Predicate, WorkerFeed
 
 MAX_WAIT_SECONDS = 60
 # Held requests also look at the database this often, in case the listener is down.
 RECHECK_SECONDS = 1.0
 PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d{1,9})(?:\s*(?:[,;]|$))", re.IGNORECASE)
-Loaded = TypeVar("Loaded")  # what a read loads and the cache's entry is encoded from
 
 
 def encoded(model: BaseModel, version: int, modified, application_id: str) -> Entry:
@@ -46,6 +43,9 @@ def answer(request: Request, entry: Entry, headers: dict | None = None) -> Respo
 
 async def read_or_watch(
     request: Request,
+    feed: WorkerFeed,
+    caller: Principal,
+    access: Access,
     key: tuple,
     load: Callable[[], Awaitable[Loaded]],
     encode: Callable[[Loaded], Entry],
@@ -57,11 +57,8 @@ async def read_or_watch(
     A held request ends with 401 within a second of its token's revocation or expiry, and
     never answers with what was read after it.
 
-    The hot path of the service: the runtime and the caller come from the fast accessors
-    (api/dependencies.py) rather than as FastAPI dependencies."""
-    runtime = runtime_of(request)
-    feed, caller = runtime.feed, caller_of(request)
-    access = access_of(caller)
+    The hot path of the service: the route passes the feed, the caller and their access, taken
+    with the fast accessors of api/dependencies.py rather than as FastAPI dependencies."""
     wait = prefer_wait(request)
     fresh = "no-cache" in request.headers.get("cache-control", "")
     after = feed.seen  # taken before the read: a change applied after it is never missed

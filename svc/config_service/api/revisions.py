@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from config_service.api.bodies import json_response, next_link
 from config_service.api.conditional import IfMatch, change_seq_header, representation
 from config_service.api.configurations import PREFIX, configuration
-from config_service.api.dependencies import Caller, CallerAccess, Db, runtime_of
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ConfigurationOut, Id, Limit, RevisionList, RevisionOut
 from config_service.services import configurations as service
@@ -24,8 +24,8 @@ Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
     responses=ERRORS,
 )
 async def list_revisions(
-    request: Request,
     db: Db,
+    settings: CurrentSettings,
     access: CallerAccess,
     id: Id,
     limit: Limit = 100,
@@ -36,7 +36,7 @@ async def list_revisions(
     delete. 404 when the configuration never existed (with or without `after`). A page also
     ends before `MAX_RESPONSE_BYTES` (about; its first revision always fits).
     """
-    budget = runtime_of(request).settings.max_response_bytes
+    budget = settings.max_response_bytes
     rows, more = await db.read(lambda uow: service.list_revisions(uow, access, str(id), limit, after, budget))
     headers = {"Link": next_link(f"{PREFIX}/{id}/revisions", limit, rows[-1]["version"])} if more else {}
     return json_response(

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from config_service.api.bodies import json_body, json_response, request_body_doc
-from config_service.api.dependencies import Caller, Db, runtime_of
+from config_service.api.dependencies import Caller, CurrentRuntime, Db
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import Id, TokenCreate, TokenCreated, TokenList, TokenOut
 from config_service.services import tokens as service
@@ -48,9 +48,9 @@ async def list_tokens(db: Db):
 
 
 @router.delete("/{id}", status_code=204, summary="Revoke a token", responses={**ERRORS, **problem_responses(404)})
-async def revoke_token(request: Request, db: Db, caller: Caller, id: Id):
+async def revoke_token(db: Db, runtime: CurrentRuntime, caller: Caller, id: Id):
     """Revoke a token: 204. Every worker of every instance refuses it within a second (open
     streams and held long-polls of it end at their next event or heartbeat)."""
     await db.write(lambda uow: service.revoke_token(uow, str(id)), caller.name)
-    runtime_of(request).tokens.forget(str(id))  # this worker at once; the others by notification
+    runtime.tokens.forget(str(id))  # this worker at once; the others by notification
     return Response(status_code=204)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from config_service.api.bodies import JSON, read_body, request_body_doc, require_json_content_type
 from config_service.api.conditional import change_seq_header
-from config_service.api.dependencies import Caller, CallerAccess, Db, runtime_of
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
 from config_service.api.idempotency import IdempotencyKey, answer, write_once
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ApplicationOut, ConfigurationOut, TransactionRequest
@@ -50,10 +50,9 @@ def _answer(written: Written[list[Outcome]]) -> StoredAnswer:
     return answer(200, json.dumps(body, separators=(",", ":")).encode(), change_seq_header(written.seq))
 
 
-async def transaction_body(request: Request) -> TransactionRequest:
+async def transaction_body(request: Request, settings: CurrentSettings) -> TransactionRequest:
     """The document, validated; a malformed operation is 422 naming its index."""
     require_json_content_type(request)
-    settings = runtime_of(request).settings
     body = await read_body(request, settings.max_request_body_bytes)
     try:
         document = TransactionRequest.model_validate_json(body)
@@ -84,6 +83,7 @@ async def transaction_body(request: Request) -> TransactionRequest:
 async def run(
     request: Request,
     db: Db,
+    settings: CurrentSettings,
     caller: Caller,
     access: CallerAccess,
     key: IdempotencyKey,
@@ -98,7 +98,7 @@ async def run(
     (`id`), restore_configuration (`id`, `version`), check (`kind`, `id`: asserts the
     version, writes nothing). Each may carry `if_match` (a version)."""
     operations = [op.model_dump(mode="json") for op in document.operations]
-    require_if_match = runtime_of(request).settings.require_if_match
+    require_if_match = settings.require_if_match
     return await write_once(
         db,
         request,

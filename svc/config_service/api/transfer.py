@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from config_service.api.bodies import json_body, request_body_doc
 from config_service.api.conditional import change_seq_header
-from config_service.api.dependencies import Caller, CallerAccess, Db, runtime_of
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ExportDocument, Id
 from config_service.services import transfer
@@ -22,12 +22,12 @@ router = APIRouter(prefix="/api/v1", tags=["transfer"])
     summary="An application, portable",
     responses=problem_responses(404, 413, 422, 503),
 )
-async def export_application(request: Request, db: Db, access: CallerAccess, id: Id):
+async def export_application(db: Db, settings: CurrentSettings, access: CallerAccess, id: Id):
     """`{"format": "config-service/v1", "application": {"name", "comments"}, "configurations":
     [{"name", "comments", "config"}...]}`: names, no ids, configurations by name (code-point
     order), ready to import into another environment. 413 when its configurations take more
     than `MAX_RESPONSE_BYTES` (about)."""
-    budget = runtime_of(request).settings.max_response_bytes
+    budget = settings.max_response_bytes
     return JSONResponse(await db.read(lambda uow: transfer.export_application(uow, access, str(id), budget)))
 
 
@@ -40,6 +40,7 @@ async def export_application(request: Request, db: Db, access: CallerAccess, id:
 async def import_application(
     request: Request,
     db: Db,
+    settings: CurrentSettings,
     caller: Caller,
     access: CallerAccess,
     document: Annotated[ExportDocument, Depends(json_body(ExportDocument))],
@@ -54,7 +55,7 @@ async def import_application(
     `dry_run=true` writes nothing. Importing the same document twice changes nothing the second time.
     At most `MAX_TRANSACTION_OPERATIONS` configurations per document (422 above), and at most
     that many written, deletes of `mode=replace` included (413 above)."""
-    limit = runtime_of(request).settings.max_transaction_operations
+    limit = settings.max_transaction_operations
     if len(document.configurations) > limit:
         raise RequestValidationError(
             [{"loc": ("body", "configurations"), "msg": f"at most {limit} configurations (MAX_TRANSACTION_OPERATIONS)"}]

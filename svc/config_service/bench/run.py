@@ -327,7 +327,9 @@ def main() -> int:
         database = server_settings(connection)
         connection.close()
         ids["token"] = run_once(
-            load_settings(database_url=database_url), lambda uow: tokens.create_token(uow, "bench", "admin", None, None)
+            load_settings(database_url=database_url),
+            lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
+            "bench",
         )[1]
         results, fan_outs, batches, auth, latency = run_all(database_url, ids)
         measured_etcd = measure_etcd()

@@ -19,7 +19,7 @@ FIRST_ADMIN = "first-admin"
 
 def first_admin_token(settings) -> None:
     """On a database with no token yet, make the first admin token and show it, this once."""
-    if run_once(settings, lambda uow: uow.tokens.any_exist()):
+    if run_once(settings, lambda uow: uow.tokens.any_exist(), ACTOR):
         return
     try:
         _, secret = run_once(

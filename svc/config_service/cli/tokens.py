@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
             )
             print(secret)
         elif args.command == "list":
-            for row in run_once(settings, service.list_tokens):
+            for row in run_once(settings, service.list_tokens, ACTOR):
                 state = "revoked" if row["revoked_at"] else "active"
                 limit = ",".join(row["application_ids"]) if row["application_ids"] else "all applications"
                 print(f"{row['name']}  {row['scope']}  {state}  {limit}  last used {row['last_used_at'] or 'never'}")

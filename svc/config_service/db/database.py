@@ -9,11 +9,10 @@ from typing import Generic, Protocol, TypeVar
 
 from config_service.db.handoff import Handoff
 from config_service.db.pool import ConnectionPool, create_pool
-from config_service.db.unit_of_work import run_in_unit_of_work
+from config_service.db.unit_of_work import UnitOfWork, run_in_unit_of_work
 from config_service.db.watchdog import Watchdog
 from config_service.domain.errors import OutcomeUnknown, Unavailable
 from config_service.domain.rows import ChangeRow
-from config_service.services.ports import UnitOfWork
 from config_service.settings import Settings
 
 T = TypeVar("T")
@@ -61,13 +60,18 @@ class Database:
     queue_wait_seconds: float
     handoff: Handoff
     watchdog: Watchdog | None = None
-    _observers: list["WriteObserver"] = field(default_factory=list)
+    # Replaced whole, never changed in place: the executor threads read it while the loop subscribes.
+    _observers: tuple["WriteObserver", ...] = ()
     _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their observers heard
 
     def subscribe(self, observer: "WriteObserver") -> Callable[[], None]:
         """Tell `observer` of every write from now on; returns the handle that stops it."""
-        self._observers.append(observer)
-        return lambda: self._observers.remove(observer)
+        self._observers = (*self._observers, observer)
+
+        def unsubscribe() -> None:
+            self._observers = tuple(o for o in self._observers if o is not observer)
+
+        return unsubscribe
 
     def _quiet_channel(self, touched: list[tuple[str, str | None]]) -> str | None:
         for observer in self._observers:
@@ -102,10 +106,10 @@ class Database:
         if not outcome.cancelled():
             error = outcome.exception()
             if error is None and outcome.result()[1]:
-                for observer in list(self._observers):
+                for observer in self._observers:
                     observer.committed(outcome.result()[1])
             elif isinstance(error, OutcomeUnknown):
-                for observer in list(self._observers):
+                for observer in self._observers:
                     observer.doubted()
         self._tell_nothing(done)
 

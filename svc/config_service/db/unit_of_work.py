@@ -21,7 +21,6 @@ from config_service.repositories.idempotency import IdempotencyRepository
 from config_service.repositories.listeners import ListenerRepository
 from config_service.repositories.migrations import MigrationRepository
 from config_service.repositories.tokens import TokenRepository
-from config_service.services import ports
 from config_service.settings import Settings
 
 T = TypeVar("T")
@@ -152,7 +151,7 @@ class UnitOfWork:
 def run_in_unit_of_work(
     pool,
     watchdog,
-    use_case: Callable[[ports.UnitOfWork], T],
+    use_case: Callable[[UnitOfWork], T],
     read_only: bool,
     attempts: int,
     actor: str | None = None,
@@ -189,9 +188,10 @@ def run_in_unit_of_work(
             time.sleep(random.uniform(*CONFLICT_PAUSE_SECONDS) * conflicts)
 
 
-def run_once(settings: Settings, use_case: Callable[[ports.UnitOfWork], T], actor: str | None = None) -> T:
+def run_once(settings: Settings, use_case: Callable[[UnitOfWork], T], actor: str) -> T:
     """Run one use case in a unit of work on a connection of its own, outside any server (the
-    command lines, the bench): committed when it returns, rolled back when it raises."""
+    command lines, the bench): committed when it returns, rolled back when it raises. `actor`
+    names who makes the change, as a request's token does."""
     pool = create_pool(settings.model_copy(update={"pool_size": 1}))
     try:
         return run_in_unit_of_work(pool, None, use_case, False, 2, actor)[0]

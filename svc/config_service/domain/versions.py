@@ -1,7 +1,5 @@
 """A write's precondition: the versions an If-Match header accepts, and whether one matches."""
 
-from typing import cast
-
 
 class AnyVersion:
     """If-Match: * - every stored version matches, but the resource must exist."""
@@ -17,6 +15,4 @@ Versions = list[int] | AnyVersion | None
 
 def version_matches(versions: Versions, current: int) -> bool:
     """Whether the stored version `current` satisfies the precondition."""
-    return (
-        versions is None or versions is ANY_VERSION or current in cast("list[int]", versions)
-    )  # neither None nor ANY_VERSION: a list
+    return versions is None or isinstance(versions, AnyVersion) or current in versions

@@ -81,7 +81,7 @@ class ChangeHub:
         self.restarts = 0  # how often the hub restarted from the table's head
         self.restarted_at = 0  # the head it last restarted from
         # Waiters and streams hear of changes only up to the seq the listener vouches for (the
-        # token map held every revocation committed before it: api/held.py), so a held answer
+        # token map held every revocation committed before it: feed/worker.py), so a held answer
         # woken by this worker's own write needs no second wait for the listener.
         self.vouched = 0
         self._announced = 0
@@ -93,11 +93,15 @@ class ChangeHub:
         self._topics: dict[asyncio.Queue, Topic] = {}  # each stream's
 
     def subscribe_listener(self, listener: TableReader) -> Callable[[], None]:
-        """Ask `listener` to read the table or to ping from now on; returns the handle that stops it."""
+        """Ask `listener` to read the table or to ping from now on; returns the handle that stops it.
+        A hub has one listener: a second is refused."""
+        if self._listener is not _NO_LISTENER:
+            raise RuntimeError("this hub has a listener already")
         self._listener = listener
 
         def unsubscribe() -> None:
-            self._listener = _NO_LISTENER
+            if self._listener is listener:
+                self._listener = _NO_LISTENER
 
         return unsubscribe
 

@@ -24,7 +24,7 @@ def change(seq: int, application_id="A", configuration_id="C") -> dict:
 
 @pytest.fixture
 def hub():
-    """A hub whose listener vouches for every change (api/held.py): announcements are not held back."""
+    """A hub whose listener vouches for every change (feed/worker.py): announcements are not held back."""
     hub = ChangeHub(ReadCache(100, 10**6))
     hub.vouch(2**62)
     return hub

@@ -20,14 +20,12 @@ reloads the map of usable tokens. While disconnected, neither the cache nor the 
 
 import asyncio
 import logging
-from typing import cast
 
 import psycopg2
 
 from config_service.auth.registry import TokenRegistry
 from config_service.db.database import Database
 from config_service.db.pool import Connection, connect
-from config_service.db.unit_of_work import UnitOfWork
 from config_service.domain.errors import Unavailable
 from config_service.domain.rows import ChangeRow
 from config_service.feed.hub import PING_AFTER_SECONDS, STREAM_WAKE_SECONDS, ChangeHub, identity
@@ -106,8 +104,7 @@ class ChangeListener:
     async def _ping(self, channel: str, payload: str) -> None:
         loop, heard = asyncio.get_running_loop(), self._pings_heard
         try:
-            # Database.read runs it in a db.unit_of_work.UnitOfWork: its ChangeRepository pings
-            await self._database.read(lambda uow: cast(UnitOfWork, uow).changes.ping(channel, payload))
+            await self._database.read(lambda uow: uow.changes.ping(channel, payload))
             if self._pings_heard == heard and self._ping_sent_at is None:
                 self._ping_sent_at = loop.time()  # committed, not heard yet: the clock runs
         except Unavailable:
@@ -241,8 +238,7 @@ class ChangeListener:
     async def _register(self) -> None:
         channel, pid = self.channel, self._pid
         if channel is not None:
-            # Database.read runs it in a db.unit_of_work.UnitOfWork, which has the listeners' repository
-            await self._database.read(lambda uow: cast(UnitOfWork, uow).listeners.keep(channel, pid))
+            await self._database.read(lambda uow: uow.listeners.keep(channel, pid))
 
     async def _catch_up(self) -> None:
         self._due = False

@@ -1,7 +1,7 @@
 """What the use cases need from storage: the unit of work and its repositories.
 
 Declared here, by the layer that uses them; repositories/ and the test fakes implement them
-(`repositories/ports_test.py` runs the same behaviour against both).
+(`services/ports_behaviour_test.py` runs the same behaviour against both).
 """
 
 from __future__ import annotations  # the methods named `list` would shadow the builtin in annotations

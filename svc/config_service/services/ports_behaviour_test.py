@@ -165,3 +165,77 @@ def test_an_idempotency_key_is_claimed_once_and_keeps_its_answer(storage):
     kept = storage.read(lambda uow: uow.idempotency.stored("owner", "key"))
     assert (kept["fingerprint"], kept["status"], kept["headers"]) == (PRINT, 201, {"Location": "/x"})
     assert storage.read(lambda uow: uow.idempotency.stored("other", "key")) is None
+
+
+def test_an_application_is_deleted_only_without_configurations_and_at_the_version_asked(storage):
+    app = application(storage)
+    made = configuration(storage, app["id"])
+    with pytest.raises(Conflict):
+        storage.write(lambda uow: uow.applications.delete(app["id"]))
+    storage.write(lambda uow: uow.configurations.delete(made["id"]))
+    assert storage.write(lambda uow: uow.applications.delete(app["id"], [1])) is None  # it is at version 3
+    assert storage.write(lambda uow: uow.applications.delete(app["id"], [3])) == {"id": app["id"], "version": 4}
+    assert storage.read(lambda uow: uow.applications.version_of(app["id"])) is None
+    assert storage.write(lambda uow: uow.applications.delete(app["id"])) is None
+
+
+def test_a_page_of_configurations_or_revisions_ends_at_the_byte_budget_but_always_holds_one(storage):
+    app = application(storage)
+    ids = sorted(configuration(storage, app["id"], name)["id"] for name in ("a", "b", "c"))
+    rows, more = storage.read(lambda uow: uow.configurations.list(app["id"], 10, None, None, 1))
+    assert [row["id"] for row in rows] == ids[:1] and more
+    rows, more = storage.read(lambda uow: uow.configurations.list(None, 2, ids[0], [app["id"]], 10**6))
+    assert [row["id"] for row in rows] == ids[1:] and not more
+    assert storage.read(lambda uow: uow.configurations.list(None, 10, None, [new_id()], 10**6)) == ([], False)
+    storage.write(lambda uow: uow.configurations.update(ids[0], "a", None, {"v": 2}))
+    revisions, more = storage.read(lambda uow: uow.configurations.revisions(ids[0], 10, None, 1))
+    assert [r["version"] for r in revisions] == [2] and more
+    revisions, more = storage.read(lambda uow: uow.configurations.revisions(ids[0], 10, 2, 10**6))
+    assert [r["version"] for r in revisions] == [1] and not more
+    assert storage.read(lambda uow: uow.configurations.revision(ids[0], 1))["config"] == {"v": 1}
+    assert storage.read(lambda uow: uow.configurations.revision(ids[0], 9)) is None
+
+
+def test_what_a_transaction_or_an_import_asks_of_configurations(storage):
+    app = application(storage)
+    made = configuration(storage, app["id"])
+    empty = application(storage, "empty")
+    assert storage.read(lambda uow: uow.configurations.bytes_of(empty["id"])) == 0
+    assert storage.read(lambda uow: uow.configurations.bytes_of(app["id"])) > 0
+    assert storage.read(lambda uow: uow.configurations.version_of(made["id"])) == 1
+    assert storage.read(lambda uow: uow.configurations.version_of(new_id())) is None
+    missing = new_id()
+    assert storage.read(lambda uow: uow.configurations.owners_of([made["id"], missing])) == {made["id"]: app["id"]}
+    assert storage.write(lambda uow: uow.configurations.lock(made["id"])) is True
+    assert storage.write(lambda uow: uow.configurations.lock(missing)) is False
+    assert storage.write(lambda uow: uow.applications.lock(app["id"])) is True
+    assert storage.write(lambda uow: uow.applications.lock(missing)) is False
+    storage.write(
+        lambda uow: (uow.applications.lock_all([app["id"], empty["id"]]), uow.configurations.lock_all([made["id"]]))
+    )
+
+
+def test_a_use_case_that_raises_leaves_nothing_behind(storage):
+    def add_then_fail(uow):
+        uow.applications.add(new_id(), "half", None)
+        uow.changes.record(new_id(), None, "create", 1)
+        raise Conflict("on purpose")
+
+    head = storage.read(lambda uow: uow.changes.head())
+    with pytest.raises(Conflict):
+        storage.write(add_then_fail)
+    assert storage.read(lambda uow: uow.applications.by_name("half")) is None
+    assert storage.read(lambda uow: uow.changes.head()) == head
+
+
+def test_tokens_are_listed_without_secrets_revoked_by_id_and_touched_once_a_minute(storage):
+    token = storage.write(lambda uow: uow.tokens.add(new_id(), "ci", "read", ["A"], "h1", None))
+    listed = storage.read(lambda uow: uow.tokens.list())
+    assert [row["id"] for row in listed] == [token["id"]] and "secret_hash" not in listed[0]
+    assert listed[0]["application_ids"] == ["A"] and listed[0]["last_used_at"] is None
+    assert storage.write(lambda uow: uow.tokens.touch([token["id"]])) == 1
+    assert storage.write(lambda uow: uow.tokens.touch([token["id"]])) == 0  # within the minute: no write
+    assert storage.read(lambda uow: uow.tokens.list())[0]["last_used_at"] is not None
+    first = storage.write(lambda uow: uow.tokens.revoke(token["id"]))["revoked_at"]
+    assert storage.write(lambda uow: uow.tokens.revoke(token["id"]))["revoked_at"] == first  # again is harmless
+    assert storage.write(lambda uow: uow.tokens.revoke(new_id())) is None

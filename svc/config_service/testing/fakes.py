@@ -1,15 +1,18 @@
 """An in-memory unit of work for service tests: the Protocols of services/ports.py, no database.
 
-test/fakes_test.py checks that every class here has every method its Protocol declares,
-with the same parameters, so the fake cannot drift from the contract.
+services/ports_test.py checks that every class here has every method its Protocol declares,
+with the same parameters, and services/ports_behaviour_test.py runs the same behaviour against
+these fakes and the real repositories, so neither can drift from the contract.
 """
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from config_service.domain.errors import Conflict, InvalidReference
 from config_service.domain.versions import version_matches
+
+LAST_USED_EVERY = timedelta(minutes=1)  # as repositories/tokens.py writes last_used_at
 
 
 def _now() -> datetime:
@@ -340,9 +343,16 @@ class FakeTokens:
         return None if found is None else self.revoke(found)
 
     def touch(self, ids):
-        for id in ids:
+        """As the real one: only where last_used_at is older than a minute."""
+        stale = [
+            id
+            for id in ids
+            if id in self.rows
+            and (self.rows[id]["last_used_at"] is None or self.rows[id]["last_used_at"] < _now() - LAST_USED_EVERY)
+        ]
+        for id in stale:
             self.rows[id]["last_used_at"] = _now()
-        return len(ids)
+        return len(stale)
 
     def announce(self):
         self.announced = True
