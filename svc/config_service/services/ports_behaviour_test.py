@@ -187,7 +187,8 @@ def test_a_page_of_configurations_or_revisions_ends_at_the_byte_budget_but_alway
     rows, more = storage.read(lambda uow: uow.configurations.list(None, 2, ids[0], [app["id"]], 10**6))
     assert [row["id"] for row in rows] == ids[1:] and not more
     assert storage.read(lambda uow: uow.configurations.list(None, 10, None, [new_id()], 10**6)) == ([], False)
-    storage.write(lambda uow: uow.configurations.update(ids[0], "a", None, {"v": 2}))
+    first = storage.read(lambda uow: uow.configurations.get(ids[0]))  # ids made in one millisecond sort at random
+    storage.write(lambda uow: uow.configurations.update(ids[0], first["name"], None, {"v": 2}))
     revisions, more = storage.read(lambda uow: uow.configurations.revisions(ids[0], 10, None, 1))
     assert [r["version"] for r in revisions] == [2] and more
     revisions, more = storage.read(lambda uow: uow.configurations.revisions(ids[0], 10, 2, 10**6))
