@@ -11,15 +11,17 @@ from config_service.api import (
     configurations,
     health,
     me,
+    reference,
     revisions,
     tokens,
     transactions,
     transfer,
 )
 from config_service.api.authentication import Authenticate
-from config_service.api.console import ConsoleFiles
+from config_service.api.console import console_files
 from config_service.api.observability import RequestContext
 from config_service.api.problems import install_problem_handlers, problem, service_problem
+from config_service.api.reference import ASSETS_PATH, reference_assets
 from config_service.api.security import document_security
 from config_service.logs import configure_logging, write_out
 from config_service.runtime import open_runtime
@@ -74,7 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.auth == "off":
         logger.warning("AUTH=off: every request acts as an admin named anonymous (local development only)")
     app = FastAPI(
-        title="Config Service", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan
+        title="Config Service",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url=None,  # api/reference.py serves /docs and /redoc, without a CDN
+        redoc_url=None,
     )
     app.add_middleware(Authenticate, problem=problem, failure=service_problem, enabled=settings.auth != "off")
     app.add_middleware(RequestContext)  # added last, so it runs first: request ids, access log, last-resort 500
@@ -88,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transactions.router)
     app.include_router(transfer.router)
     app.include_router(me.router)
-    app.mount("/ui", ConsoleFiles(), name="console")
+    app.include_router(reference.router)
+    app.mount("/ui", console_files(), name="console")
+    app.mount(ASSETS_PATH, reference_assets(), name="reference")
     document_security(app)
     return app

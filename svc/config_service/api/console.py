@@ -13,11 +13,11 @@ HEADERS = [
 ]
 
 
-class ConsoleFiles:
-    """StaticFiles (index.html at /ui/) with the console's security headers on every answer."""
+class SecuredFiles:
+    """StaticFiles with the console's security headers on every answer."""
 
-    def __init__(self):
-        self._files = StaticFiles(directory=FILES, html=True)
+    def __init__(self, directory: Path, html: bool = False):
+        self._files = StaticFiles(directory=directory, html=html)
 
     async def __call__(self, scope, receive, send):
         async def send_with_headers(message):
@@ -26,3 +26,8 @@ class ConsoleFiles:
             await send(message)
 
         await self._files(scope, receive, send_with_headers)
+
+
+def console_files() -> SecuredFiles:
+    """The console: index.html at /ui/."""
+    return SecuredFiles(FILES, html=True)
