@@ -31,7 +31,7 @@ CONFINED = {
     "fastapi": {"api", "main"},
     "starlette": {"api", "main"},
     "uvicorn": {"api", "cli"},
-    "pydantic": {"api", "settings"},
+    "pydantic": {"api", "settings", "cli"},
     "pydantic_extra_types": {"api"},
     "pydantic_settings": {"settings"},
     "httpx": {"bench"},
