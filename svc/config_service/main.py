@@ -20,6 +20,7 @@ from config_service.api import (
 from config_service.api.authentication import Authenticate
 from config_service.api.console import console_files
 from config_service.api.observability import RequestContext
+from config_service.api.openapi_doc import document_api
 from config_service.api.problems import install_problem_handlers, problem, service_problem
 from config_service.api.reference import ASSETS_PATH, reference_assets
 from config_service.api.security import document_security
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         # Executor threads hand the GIL back and forth with the event loop on every
         # request; a longer switch interval means fewer forced handoffs, so less CPU per
-        # database request (the README's Performance section has the figure).
+        # database request (svc/docs/performance.md has the figure).
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
         try:
             async with open_runtime(settings) as runtime:
@@ -100,4 +101,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ui", console_files(), name="console")
     app.mount(ASSETS_PATH, reference_assets(), name="reference")
     document_security(app)
+    document_api(app)  # after security: it completes what that step declared
     return app

@@ -20,7 +20,8 @@ from pydantic_extra_types.ulid import ULID
 
 from config_service.domain.json_rules import no_nul, not_blank, storable_json
 
-ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+# As the service reads ids: Crockford base32, in either case.
+ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"
 
 
 def _id_string(value: Any) -> str:
@@ -107,9 +108,40 @@ class ApplicationSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "name": "billing",
+                    "comments": "owned by team X",
+                    "version": 3,
+                    "created_at": "2026-12-01T08:00:00Z",
+                    "updated_at": "2026-12-01T09:30:00Z",
+                }
+            ]
+        }
+    )
+
 
 class ApplicationOut(ApplicationSummary):
     configuration_ids: list[str]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "name": "billing",
+                    "comments": "owned by team X",
+                    "version": 3,
+                    "created_at": "2026-12-01T08:00:00Z",
+                    "updated_at": "2026-12-01T09:30:00Z",
+                    "configuration_ids": ["01JB8Z7K2D4F6G8H0J2K4M6N8P"],
+                }
+            ]
+        }
+    )
 
 
 class ApplicationList(RootModel[list[ApplicationSummary]]):
@@ -125,6 +157,23 @@ class ConfigurationOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01JB8Z7K2D4F6G8H0J2K4M6N8P",
+                    "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "name": "database",
+                    "comments": None,
+                    "config": {"host": "db.internal", "port": 5432, "tls": True},
+                    "version": 2,
+                    "created_at": "2026-12-01T08:05:00Z",
+                    "updated_at": "2026-12-01T09:30:00Z",
+                }
+            ]
+        }
+    )
 
 
 class ConfigurationList(RootModel[list[ConfigurationOut]]):
@@ -144,6 +193,24 @@ class RevisionOut(BaseModel):
     changed_at: datetime
     changed_by: str
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "configuration_id": "01JB8Z7K2D4F6G8H0J2K4M6N8P",
+                    "version": 2,
+                    "change": "update",
+                    "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "name": "database",
+                    "comments": None,
+                    "config": {"host": "db.internal", "port": 5432, "tls": True},
+                    "changed_at": "2026-12-01T09:30:00Z",
+                    "changed_by": "deploy-bot",
+                }
+            ]
+        }
+    )
+
 
 class RevisionList(RootModel[list[RevisionOut]]):
     pass
@@ -159,6 +226,22 @@ class ChangeOut(BaseModel):
     version: int
     changed_at: datetime
     changed_by: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "seq": 42,
+                    "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                    "configuration_id": "01JB8Z7K2D4F6G8H0J2K4M6N8P",
+                    "change": "update",
+                    "version": 2,
+                    "changed_at": "2026-12-01T09:30:00Z",
+                    "changed_by": "deploy-bot",
+                }
+            ]
+        }
+    )
 
 
 class ChangeList(BaseModel):
@@ -328,9 +411,44 @@ class TokenOut(BaseModel):
     last_used_at: datetime | None
     revoked_at: datetime | None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01JB8Z9W3X5Y7Z9A1B3C5D7E9F",
+                    "name": "deploy-bot",
+                    "scope": "write",
+                    "application_ids": None,
+                    "expires_at": "2027-03-01T08:00:00Z",
+                    "created_at": "2026-12-01T08:00:00Z",
+                    "last_used_at": None,
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
 
 class TokenCreated(TokenOut):
     token: str  # the secret, in this answer only
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "01JB8Z9W3X5Y7Z9A1B3C5D7E9F",
+                    "name": "deploy-bot",
+                    "scope": "write",
+                    "application_ids": None,
+                    "expires_at": "2027-03-01T08:00:00Z",
+                    "created_at": "2026-12-01T08:00:00Z",
+                    "last_used_at": None,
+                    "revoked_at": None,
+                    "token": "cfg_3q2bM0m6cX9vJ1kq8ZkR0yP5wTn4sLhA7dE2fG6jH8u",
+                }
+            ]
+        }
+    )
 
 
 class TokenList(RootModel[list[TokenOut]]):
@@ -341,6 +459,10 @@ class Me(BaseModel):
     name: str
     scope: str
     application_ids: list[str] | None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "deploy-bot", "scope": "write", "application_ids": None}]}
+    )
 
 
 class ValidationFailure(BaseModel):

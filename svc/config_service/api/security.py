@@ -10,7 +10,7 @@ SCHEME = {
     "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "`Authorization: Bearer cfg_...`: an API token (see the README's Security section).",
+        "description": "`Authorization: Bearer cfg_...`: an API token (see svc/docs/security.md).",
     }
 }
 
