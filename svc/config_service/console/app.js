@@ -25,8 +25,31 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+function when(iso) {
+  // A moment as people read it: relative while recent, the local date and time after; the exact
+  // local time on hover (and for screen readers, in the datetime attribute).
+  if (!iso) return "never";
+  const moment = new Date(iso);
+  const seconds = (Date.now() - moment.getTime()) / 1000;
+  const exact = moment.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "medium"});
+  let text;
+  if (seconds < 45) text = "just now";
+  else if (seconds < 3600) text = `${Math.round(seconds / 60)} min ago`;
+  else if (seconds < 86400) text = `${Math.round(seconds / 3600)} h ago`;
+  else text = moment.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"});
+  return el("time", {datetime: iso, title: exact}, text);
+}
+
+function readOnlyNote() {
+  // Why the controls are greyed out, said once at the top of each view.
+  return canWrite() ? null : el("p", {class: "note read-only", id: "read-only"},
+    `Read only: the token ${me.name} has the ${me.scope} scope, so it can look but not change anything. `
+    + "Sign in with a token of the write or admin scope to edit.");
+}
+
 function show(...nodes) {
-  view.replaceChildren(...nodes);
+  // replaceChildren would write a null (an optional part left out) as the text "null".
+  view.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
   view.focus();
 }
 
@@ -116,8 +139,8 @@ async function applicationsView() {
     list.replaceChildren(...rows.filter((app) => app.name.toLowerCase().includes(wanted)).map((app) => el("tr", {},
       el("td", {}, el("a", {href: `#/applications/${app.id}`}, app.name)),
       el("td", {}, app.version),
-      el("td", {}, app.updated_at),
-      el("td", {}, el("button", {type: "button", class: "secondary", disabled: !canWrite(),
+      el("td", {}, when(app.updated_at)),
+      el("td", {class: "buttons"}, el("button", {type: "button", class: "secondary", disabled: !canWrite(),
                                  onclick: () => rename(app)}, "Rename"), " ",
         el("button", {type: "button", class: "danger", disabled: !canWrite(), onclick: () => remove(app)}, "Delete")))));
   }
@@ -141,7 +164,8 @@ async function applicationsView() {
   }
 
   async function remove(app) {
-    if (!confirm(`Delete the application "${app.name}"? Only an application without configurations can go.`)) return;
+    if (!confirm(`Delete the application "${app.name}" (version ${app.version})? It leaves the list for good; `
+                 + "only an application without configurations can go.")) return;
     const result = await api("DELETE", `applications/${app.id}`, undefined, {"If-Match": `"${app.version}"`});
     if (result.status !== 204) return alert(problemText(result));
     applicationsView();
@@ -154,6 +178,7 @@ async function applicationsView() {
   const error = el("p", {class: "error"});
   show(
     el("h1", {}, "Applications"),
+    readOnlyNote(),
     filter,
     el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Version"),
                                        el("th", {}, "Updated"), el("th", {}, ""))), list),
@@ -181,6 +206,7 @@ async function applicationView(id) {
   show(
     el("p", {}, el("a", {href: "#/"}, "← Applications")),
     el("h1", {}, app.name),
+    readOnlyNote(),
     app.comments ? el("p", {class: "note"}, app.comments) : null,
     el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Configuration"), el("th", {}, "Version"),
                                        el("th", {}, "Changed by"), el("th", {}, "Updated"))), list),
@@ -200,7 +226,7 @@ async function applicationView(id) {
       el("td", {}, el("a", {href: `#/configurations/${config.id}`}, config.name)),
       el("td", {}, config.version),
       el("td", {}, last.data && last.data[0] ? last.data[0].changed_by : ""),
-      el("td", {}, config.updated_at)));
+      el("td", {}, when(config.updated_at))));
   }
 }
 
@@ -261,23 +287,57 @@ function invalidAt(text) {
   }
 }
 
-function lineDiff(before, after) {
-  // Longest common subsequence of lines; what only `before` has is removed, only `after` added.
-  const a = before.split("\n"), b = after.split("\n");
-  const table = Array.from({length: a.length + 1}, () => new Array(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      table[i][j] = a[i] === b[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
+function flatten(value, path = "", into = new Map()) {
+  // Every leaf of a JSON document by its path (config.db.host, tags[0]); an empty object or list is a leaf.
+  if (value !== null && typeof value === "object" && Object.keys(value).length) {
+    for (const [key, item] of Object.entries(value)) {
+      flatten(item, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key, into);
     }
+  } else {
+    into.set(path, JSON.stringify(value));
   }
-  const lines = [];
-  let i = 0, j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) { lines.push(["same", "  " + a[i]]); i++; j++; }
-    else if (j < b.length && (i === a.length || table[i][j + 1] >= table[i + 1][j])) { lines.push(["added", "+ " + b[j]]); j++; }
-    else { lines.push(["removed", "- " + a[i]]); i++; }
+  return into;
+}
+
+function changes(before, after) {
+  // Key by key: [kind, path, old, new], changed keys paired, in path order; and the unchanged ones.
+  const a = flatten(before), b = flatten(after);
+  const rows = [], same = [];
+  for (const path of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (!b.has(path)) rows.push(["removed", path, a.get(path), null]);
+    else if (!a.has(path)) rows.push(["added", path, null, b.get(path)]);
+    else if (a.get(path) !== b.get(path)) rows.push(["changed", path, a.get(path), b.get(path)]);
+    else same.push(path);
   }
-  return el("pre", {class: "diff"}, lines.map(([kind, text]) => el("span", {class: kind}, text)));
+  return {rows, same};
+}
+
+function keyDiff(before, after) {
+  const {rows, same} = changes(before, after);
+  const sign = {added: "+", removed: "−", changed: "~"};
+  return el("div", {class: "diff"},
+    rows.length ? null : el("p", {class: "note"}, "No difference."),
+    rows.map(([kind, path, old, now]) => el("div", {class: `row ${kind}`},
+      el("span", {class: "sign", "aria-label": kind}, sign[kind]), " ",
+      el("code", {class: "path"}, path), " ",
+      kind === "added" ? el("code", {class: "new"}, now)
+        : kind === "removed" ? el("code", {class: "old"}, old)
+        : [el("code", {class: "old"}, old), " → ", el("code", {class: "new"}, now)])),
+    same.length ? el("details", {class: "same"}, el("summary", {}, `${same.length} unchanged`),
+                     el("p", {}, same.join(", "))) : null);
+}
+
+function summary(before, after) {
+  // What a restore would change, in words, for its confirmation.
+  const {rows} = changes(before, after);
+  if (!rows.length) return "nothing changes";
+  const shown = rows.slice(0, 8).map(([kind, path, old, now]) =>
+    kind === "changed" ? `${path}: ${old} → ${now}` : kind === "added" ? `${path}: added ${now}` : `${path}: removed`);
+  return shown.join("\n") + (rows.length > 8 ? `\n… and ${rows.length - 8} more` : "");
+}
+
+function comparable(state) {
+  return {name: state.name, comments: state.comments ?? null, config: state.config};
 }
 
 function asText(state) {
@@ -328,13 +388,15 @@ async function configurationView(id) {
 
   async function showConflict(mine) {
     const stored = (await api("GET", `configurations/${id}`, undefined, {"Cache-Control": "no-cache"})).data;
+    const revision = (await api("GET", `configurations/${id}/revisions/${stored.version}`)).data;
+    const writer = revision && revision.changed_by ? revision.changed_by : "Someone";
     conflict.replaceChildren(
-      el("h2", {}, `Someone saved version ${stored.version} since you opened version ${opened}`),
+      el("h2", {}, `${writer} saved version ${stored.version} since you opened version ${opened}`),
       el("div", {class: "side-by-side"},
         el("div", {}, el("h3", {}, "Yours"), el("pre", {class: "diff", id: "yours"}, asText(mine))),
         el("div", {}, el("h3", {}, `Stored (version ${stored.version})`), el("pre", {class: "diff", id: "stored"}, asText(stored)))),
       el("h3", {}, "Differences (stored → yours)"),
-      lineDiff(asText(stored), asText(mine)),
+      keyDiff(comparable(stored), comparable(mine)),
       el("div", {class: "actions"},
         el("button", {type: "button", id: "reload", class: "secondary", onclick: () => configurationView(id)}, "Reload the stored version"),
         el("button", {type: "button", id: "overwrite", class: "danger", onclick: () => save(stored.version)}, "Overwrite it with yours")));
@@ -347,7 +409,7 @@ async function configurationView(id) {
     const comparison = el("div", {id: "comparison"});
     history.replaceChildren(
       el("h2", {}, "History"),
-      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Compare"), el("th", {}, "Version"), el("th", {}, "Change"),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "Compare"), el("th", {}, "Version"), el("th", {class: "wide-only"}, "Change"),
                                          el("th", {}, "Changed by"), el("th", {}, "Changed at"), el("th", {}, ""))),
         el("tbody", {}, revisions.map((revision) => el("tr", {},
           el("td", {}, el("input", {type: "checkbox", "aria-label": `Compare version ${revision.version}`,
@@ -357,12 +419,16 @@ async function configurationView(id) {
             if (picks.length === 2) {
               const [older, newer] = [...picks].sort((x, y) => x - y).map((v) => byVersion.get(v));
               comparison.replaceChildren(el("h3", {}, `Version ${older.version} → version ${newer.version}`),
-                                         lineDiff(asText(older), asText(newer)));
+                                         keyDiff(comparable(older), comparable(newer)));
             }
           }})),
-          el("td", {}, revision.version), el("td", {}, revision.change), el("td", {}, revision.changed_by),
-          el("td", {}, revision.changed_at),
-          el("td", {}, el("button", {type: "button", class: "secondary restore", disabled: !canWrite(), onclick: async () => {
+          el("td", {}, revision.version), el("td", {class: "wide-only"}, revision.change),
+          el("td", {}, revision.changed_by),
+          el("td", {}, when(revision.changed_at)),
+          el("td", {class: "buttons"}, el("button", {type: "button", class: "secondary restore", disabled: !canWrite(), onclick: async () => {
+            const current = byVersion.get(opened) || revisions[0];
+            if (!confirm(`Restore version ${revision.version}? It becomes version ${revisions[0].version + 1}, and `
+                         + `against what is current:\n${summary(comparable(current), comparable(revision))}`)) return;
             const restored = await api("POST", `configurations/${id}/revisions/${revision.version}/restore`, undefined,
                                        {"If-Match": `"${opened}"`});
             if (restored.status !== 200) return (status.textContent = problemText(restored));
@@ -375,6 +441,7 @@ async function configurationView(id) {
   show(
     el("p", {}, el("a", {href: `#/applications/${config.application_id}`}, "← Application")),
     el("h1", {}, config.name),
+    readOnlyNote(),
     status,
     el("label", {for: "name"}, "Name"), name, errors.name,
     el("label", {for: "comments"}, "Comments"), comments, errors.comments,
@@ -382,7 +449,8 @@ async function configurationView(id) {
     el("div", {class: "actions"},
       el("button", {type: "button", id: "save", disabled: !canWrite(), onclick: () => save(opened)}, "Save"),
       el("button", {type: "button", id: "delete", class: "danger", disabled: !canWrite(), onclick: async () => {
-        if (!confirm(`Delete the configuration "${config.name}"? Its history stays and it can be restored.`)) return;
+        if (!confirm(`Delete the configuration "${config.name}" (version ${opened})? Clients reading it get 404 `
+                     + "from now on; its history stays, and Restore in the history brings it back.")) return;
         const deleted = await api("DELETE", `configurations/${id}`, undefined, {"If-Match": `"${opened}"`});
         if (deleted.status !== 204) return (status.textContent = problemText(deleted));
         location.hash = `#/applications/${config.application_id}`;

@@ -85,6 +85,12 @@ def screenshots(driver, name, focus=None):
         assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), (
             f"{name} scrolls sideways at {size}"
         )
+        overflowing = driver.execute_script(
+            "return [...document.querySelectorAll('#view button, #view td, #view th, #view h1, #view p')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ': ' + e.textContent.slice(0, 40))"
+        )
+        assert overflowing == [], f"{name} at {size}: {overflowing}"
+        assert "null" not in driver.find_element(By.TAG_NAME, "body").text, f"{name} shows null at {size}"
         driver.save_screenshot(str(SHOTS / f"{name}-{size}.png"))
     driver.set_window_size(*SIZES["desktop"])
 
@@ -130,9 +136,10 @@ def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
 
     set_config(browser, '{"host": "db9"}')
     find(browser, "#save").click()
-    wait(browser, lambda d: "Someone saved version 3" in d.find_element(By.ID, "conflict").text)
+    wait(browser, lambda d: "bob saved version 3" in d.find_element(By.ID, "conflict").text)  # the writer, by name
     assert '"db9"' in text_of(browser, "#yours") and '"db2"' in text_of(browser, "#stored")
-    assert browser.find_elements(By.CSS_SELECTOR, "#conflict .diff .added")
+    paired = find(browser, "#conflict .diff .changed").text  # the key, its stored value and yours, on one line
+    assert "config.host" in paired and '"db2"' in paired and '"db9"' in paired
     screenshots(browser, "conflict", "#conflict")
     find(browser, "#reload").click()
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#status").text == "Version 3")
@@ -147,7 +154,12 @@ def test_sign_in_create_edit_conflict_diff_and_restore(service, browser):
     assert any('"db2"' in line.text for line in browser.find_elements(By.CSS_SELECTOR, "#comparison .added"))
     screenshots(browser, "diff", "#history")
 
+    assert browser.find_elements(By.CSS_SELECTOR, "#comparison details.same")  # unchanged keys folded
+    assert find(browser, "#history time").get_attribute("title")  # the exact time on hover
     browser.find_elements(By.CSS_SELECTOR, ".restore")[2].click()  # restore version 1
+    confirmation = wait(browser, lambda d: d.switch_to.alert)
+    assert "becomes version 4" in confirmation.text and "config.host" in confirmation.text
+    confirmation.accept()
     wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#status").text == "Version 4")
     assert httpx.get(f"{base}/api/v1/configurations/{config_id}", headers=bob).json()["config"] == {}
     browser.get(f"{base}/ui/#/")
@@ -167,6 +179,8 @@ def test_a_hostile_name_shows_as_text_and_a_read_only_token_cannot_change_anythi
     ).json()["id"]
     sign_in(browser, base, make_token(settings, "reader", "read"))
     wait(browser, lambda d: hostile in d.find_element(By.ID, "view").text)
+    assert "the read scope" in text_of(browser, "#read-only")  # why every control is greyed out
+    screenshots(browser, "read-only")
     assert not browser.find_elements(By.CSS_SELECTOR, "#view img")
     assert not browser.find_elements(By.ID, "create-application")
     buttons = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#view tbody button"))
@@ -180,4 +194,5 @@ def test_a_hostile_name_shows_as_text_and_a_read_only_token_cannot_change_anythi
     assert "token" not in browser.current_url and "cfg_" not in browser.current_url
     find(browser, "#sign-out").click()
     find(browser, "#token")
+    screenshots(browser, "sign-in")
     assert browser.execute_script("return sessionStorage.getItem('token')") is None
