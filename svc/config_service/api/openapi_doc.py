@@ -47,7 +47,12 @@ HEADERS_ANSWERED = {
         "3f9c2d4e5a6b7c8d9e0f1a2b3c4d5e6f",
         "The request's id (yours, or a new one): quote it in reports.",
     ),
+    "WWW-Authenticate": ("Bearer", "The scheme to authenticate with."),
+    "Cache-Control": ("no-store", "The answer holds a secret: keep no copy."),
 }
+PAGED = {"ApplicationList", "ConfigurationList", "RevisionList", "ChangeList"}  # answered a page at a time
+STREAM_EXAMPLE = 'id: 42\nevent: change\ndata: {"seq": 42, "application_id": "...", "change": "update", ...}\n\n'
+
 WATCHABLE = {"/api/v1/applications/{id}", "/api/v1/configurations/{id}"}
 VERSIONED = {"ApplicationOut", "ConfigurationOut", "RevisionOut"}
 FEED_WRITES = ("/api/v1/applications", "/api/v1/configurations", "/api/v1/transactions", "/api/v1/import")
@@ -135,6 +140,10 @@ def _complete_operation(
     if protected:
         for status in _errors(path, method, read):
             responses.setdefault(str(status), _problem_response(status))
+    if path == "/ready":
+        responses.setdefault("503", _problem_response(503))
+    if path.endswith("/stream"):  # an event stream, not JSON
+        responses["200"]["content"] = {"text/event-stream": {"schema": {"type": "string"}, "example": STREAM_EXAMPLE}}
     for status, response in responses.items():
         response["headers"] = _headers_answered(path, method, int(status), response, read, components)
         for media_type, content in response.get("content", {}).items():
@@ -186,6 +195,12 @@ def _headers_answered(
     model = _model_of(response)
     if status in (200, 201) and model in VERSIONED or status == 304:
         names += ["ETag", "Last-Modified"]
+    if status == 412:
+        names.append("ETag")  # the version that is stored
+    if status == 401:
+        names.append("WWW-Authenticate")
+    if status == 201 and path == "/api/v1/tokens":
+        names.append("Cache-Control")
     if status == 201:
         names.append("Location")
     if 200 <= status < 300 and method != "get" and path.startswith(FEED_WRITES):
@@ -194,7 +209,7 @@ def _headers_answered(
         names.append("Idempotent-Replayed")
     if "Prefer" in read and status in (200, 304):
         names.append("Preference-Applied")
-    if status == 200 and method == "get" and model is not None and model.endswith("List"):
+    if status == 200 and method == "get" and model in PAGED:
         names.append("Link")
     if status == 503:
         names.append("Retry-After")

@@ -118,3 +118,59 @@ def test_component_examples_keep_their_nulls(spec):
         example = spec["components"]["schemas"][name]["examples"][0]
         getattr(schemas, name).model_validate(example)
     assert spec["components"]["schemas"]["ConfigurationOut"]["examples"][0]["comments"] is None
+
+
+DOCUMENTED_HEADERS = {
+    "etag",
+    "last-modified",
+    "location",
+    "change-seq",
+    "link",
+    "retry-after",
+    "preference-applied",
+    "idempotent-replayed",
+    "x-request-id",
+    "www-authenticate",
+}
+
+
+def declared(spec, method, template, response):
+    """The answer's status is declared for its operation, and so is each documented header it carries."""
+    responses = spec["paths"][template][method]["responses"]
+    assert str(response.status_code) in responses, (method, template, response.status_code)
+    headers = {name.lower() for name in responses[str(response.status_code)].get("headers", {})}
+    sent = {name for name in response.headers if name in DOCUMENTED_HEADERS}
+    assert sent <= headers, (method, template, response.status_code, sent - headers)
+
+
+def test_what_the_service_really_answers_is_in_the_document(client):
+    spec = client.app.openapi()
+    created = client.post("/api/v1/applications", json={"name": "a"}, headers={"Idempotency-Key": "k1"})
+    declared(spec, "post", "/api/v1/applications", created)
+    declared(spec, "post", "/api/v1/applications", client.post("/api/v1/applications", json={"name": "a"}))  # 409
+    app_id = created.json()["id"]
+    config = client.post("/api/v1/configurations", json={"application_id": app_id, "name": "c", "config": {}})
+    declared(spec, "post", "/api/v1/configurations", config)
+    path, template = f"/api/v1/configurations/{config.json()['id']}", "/api/v1/configurations/{id}"
+    declared(spec, "get", template, client.get(path))
+    declared(spec, "get", template, client.get(path, headers={"If-None-Match": '"1"'}))  # 304
+    declared(spec, "get", template, client.get(path, headers={"If-None-Match": '"1"', "Prefer": "wait=1"}))
+    declared(
+        spec, "put", template, client.put(path, json={"name": "c", "config": {"v": 1}}, headers={"If-Match": '"9"'})
+    )
+    declared(spec, "put", template, client.put(path, json={"name": "c", "config": {"v": 1}}))
+    declared(
+        spec, "get", "/api/v1/configurations/{id}", client.get("/api/v1/configurations/01JB8Z6Q3M5T2V7X9Y1ZAB4CDE")
+    )
+    client.post("/api/v1/applications", json={"name": "b"})
+    declared(spec, "get", "/api/v1/applications", client.get("/api/v1/applications?limit=1"))  # with Link
+    declared(spec, "get", "/api/v1/changes", client.get("/api/v1/changes?after=0&limit=1"))
+    declared(spec, "delete", template, client.delete(path))
+
+
+def test_an_unauthenticated_request_is_answered_as_documented(database_url):
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(make_settings(database_url, auth="tokens"))) as secured:
+        spec = secured.app.openapi()
+        declared(spec, "get", "/api/v1/applications", secured.get("/api/v1/applications"))

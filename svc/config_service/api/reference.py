@@ -12,6 +12,8 @@ from config_service.api.console import HEADERS, SecuredFiles
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 ASSETS_PATH = "/reference"
 SECURITY = {name.decode(): value.decode() for name, value in HEADERS}
+# Swagger UI's stylesheet draws its icons (select arrows, checkboxes, copy) as data: images.
+SWAGGER_SECURITY = {**SECURITY, "content-security-policy": "default-src 'self'; img-src 'self' data:"}
 # ReDoc writes its styles into the page at run time (styled-components) and searches in a worker
 # it starts from a blob: its page alone may apply inline styles and start that worker. Scripts
 # still come from the service only, as everywhere else.
@@ -60,7 +62,7 @@ REDOC = PAGE.format(
 
 @router.get("/docs")
 async def swagger_ui() -> HTMLResponse:
-    return HTMLResponse(SWAGGER, headers=SECURITY)
+    return HTMLResponse(SWAGGER, headers=SWAGGER_SECURITY)
 
 
 @router.get("/redoc")

@@ -248,6 +248,27 @@ class ChangeList(BaseModel):
     changes: list[ChangeOut]
     last_seq: int
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "changes": [
+                        {
+                            "seq": 42,
+                            "application_id": "01JB8Z6Q3M5T2V7X9Y1ZAB4CDE",
+                            "configuration_id": "01JB8Z7K2D4F6G8H0J2K4M6N8P",
+                            "change": "update",
+                            "version": 2,
+                            "changed_at": "2026-12-01T09:30:00Z",
+                            "changed_by": "deploy-bot",
+                        }
+                    ],
+                    "last_seq": 42,
+                }
+            ]
+        }
+    )
+
 
 # --- transactions, export and import ---------------------------------------------------
 

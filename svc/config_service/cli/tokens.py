@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg2
+import psycopg2.errors
 from pydantic import ValidationError
 
 from config_service.api.schemas import TokenCreate
@@ -22,6 +23,7 @@ from config_service.settings import Settings, SettingsError, load_settings
 ACTOR = "tokens-cli"
 
 
+MAX_DAYS = 36_500  # a hundred years; the API refuses an expiry past the year 9999 too
 OPTIONS = {"name": "--name", "scope": "--scope", "application_ids": "--application", "expires_at": "--expires-in-days"}
 
 
@@ -57,8 +59,8 @@ def parser() -> argparse.ArgumentParser:
 
 def validated(args: argparse.Namespace) -> TokenCreate:
     """The create request, checked by the API's own rules (the same model as POST /api/v1/tokens)."""
-    if args.expires_in_days is not None and args.expires_in_days < 1:
-        raise ServiceError("--expires-in-days must be at least 1")
+    if args.expires_in_days is not None and not 1 <= args.expires_in_days <= MAX_DAYS:
+        raise ServiceError(f"--expires-in-days must be 1-{MAX_DAYS}")
     expires = datetime.now(UTC) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
     try:
         return TokenCreate.model_validate(
@@ -71,9 +73,10 @@ def validated(args: argparse.Namespace) -> TokenCreate:
 
 
 def where(settings: Settings) -> str:
-    """host:port/database of DATABASE_URL, never its password."""
+    """host:port/database of DATABASE_URL, never its user or password."""
     url = urlsplit(str(settings.database_url))
-    return f"{url.hostname}:{url.port or 5432}/{url.path.lstrip('/')}"
+    hosts = url.netloc.rpartition("@")[2] or "the local socket"  # several hosts stay as written
+    return f"{hosts}/{url.path.lstrip('/')}"
 
 
 def unreachable(error: psycopg2.OperationalError, settings: Settings) -> str:
@@ -145,8 +148,15 @@ def main(argv: list[str]) -> int:
     except psycopg2.OperationalError as error:
         print(f"tokens: {unreachable(error, settings)}", file=sys.stderr)
         return 1
+    except psycopg2.errors.UndefinedTable:
+        print(
+            f"tokens: the database {where(settings)} has no tables yet: run `pipenv run migrate`"
+            " (or start the service once) first",
+            file=sys.stderr,
+        )
+        return 1
     except psycopg2.Error as error:
-        print(f"tokens: the database failed: {explain(error)}", file=sys.stderr)
+        print(f"tokens: the database {where(settings)} refused the request ({type(error).__name__})", file=sys.stderr)
         return 1
 
 

@@ -69,3 +69,16 @@ def test_every_option_has_help(capsys):
     for name, sub in commands.choices.items():
         for action in sub._actions:
             assert action.help, f"{name} {action.dest}"
+
+
+def test_an_unmigrated_database_and_an_expiry_too_far_are_said_plainly(empty_database_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert cli.main(["list"]) == 1
+    assert "has no tables yet: run `pipenv run migrate`" in capsys.readouterr().err
+    assert cli.main(["create", "--name", "x", "--scope", "read", "--expires-in-days", "3000000"]) == 1
+    assert capsys.readouterr().err == "tokens: --expires-in-days must be 1-36500\n"
+
+
+def test_the_database_is_named_without_its_password_and_with_every_host():
+    settings = type("S", (), {"database_url": "postgresql://u:secret@db1:5432,db2:5433/cfg"})()
+    assert cli.where(settings) == "db1:5432,db2:5433/cfg"

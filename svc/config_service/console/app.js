@@ -33,9 +33,10 @@ function when(iso) {
   const seconds = (Date.now() - moment.getTime()) / 1000;
   const exact = moment.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "medium"});
   let text;
-  if (seconds < 45) text = "just now";
-  else if (seconds < 3600) text = `${Math.round(seconds / 60)} min ago`;
-  else if (seconds < 86400) text = `${Math.round(seconds / 3600)} h ago`;
+  if (seconds < -60) text = moment.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"});  // clocks apart
+  else if (seconds < 45) text = "just now";
+  else if (seconds < 3570) text = `${Math.max(1, Math.round(seconds / 60))} min ago`;
+  else if (seconds < 84600) text = `${Math.round(seconds / 3600)} h ago`;
   else text = moment.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"});
   return el("time", {datetime: iso, title: exact}, text);
 }
@@ -287,12 +288,17 @@ function invalidAt(text) {
   }
 }
 
+function step(path, key, inList) {
+  // config.db.host, tags[0]; a key that is not a plain name is quoted: config["a.b"]
+  if (inList) return `${path}[${key}]`;
+  if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
 function flatten(value, path = "", into = new Map()) {
-  // Every leaf of a JSON document by its path (config.db.host, tags[0]); an empty object or list is a leaf.
+  // Every leaf of a JSON document by its path; an empty object or list is a leaf.
   if (value !== null && typeof value === "object" && Object.keys(value).length) {
-    for (const [key, item] of Object.entries(value)) {
-      flatten(item, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key, into);
-    }
+    for (const [key, item] of Object.entries(value)) flatten(item, step(path, key, Array.isArray(value)), into);
   } else {
     into.set(path, JSON.stringify(value));
   }
@@ -303,7 +309,8 @@ function changes(before, after) {
   // Key by key: [kind, path, old, new], changed keys paired, in path order; and the unchanged ones.
   const a = flatten(before), b = flatten(after);
   const rows = [], same = [];
-  for (const path of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+  const paths = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x.localeCompare(y, "en", {numeric: true}));
+  for (const path of paths) {
     if (!b.has(path)) rows.push(["removed", path, a.get(path), null]);
     else if (!a.has(path)) rows.push(["added", path, null, b.get(path)]);
     else if (a.get(path) !== b.get(path)) rows.push(["changed", path, a.get(path), b.get(path)]);
@@ -387,7 +394,15 @@ async function configurationView(id) {
   }
 
   async function showConflict(mine) {
-    const stored = (await api("GET", `configurations/${id}`, undefined, {"Cache-Control": "no-cache"})).data;
+    const current = await api("GET", `configurations/${id}`, undefined, {"Cache-Control": "no-cache"});
+    if (current.status === 404) {  // deleted meanwhile: its newest revision says by whom
+      const newest = ((await api("GET", `configurations/${id}/revisions?limit=1`)).data || [])[0];
+      return conflict.replaceChildren(
+        el("h2", {}, `${newest ? newest.changed_by : "Someone"} deleted this configuration since you opened version ${opened}`),
+        el("p", {class: "note"}, "Nothing was saved. Your text is still in the editor above: copy it before you leave."),
+        el("div", {class: "actions"}, el("a", {href: `#/applications/${config.application_id}`}, "← Back to the application")));
+    }
+    const stored = current.data;
     const revision = (await api("GET", `configurations/${id}/revisions/${stored.version}`)).data;
     const writer = revision && revision.changed_by ? revision.changed_by : "Someone";
     conflict.replaceChildren(
@@ -450,7 +465,8 @@ async function configurationView(id) {
       el("button", {type: "button", id: "save", disabled: !canWrite(), onclick: () => save(opened)}, "Save"),
       el("button", {type: "button", id: "delete", class: "danger", disabled: !canWrite(), onclick: async () => {
         if (!confirm(`Delete the configuration "${config.name}" (version ${opened})? Clients reading it get 404 `
-                     + "from now on; its history stays, and Restore in the history brings it back.")) return;
+                     + "from now on. Its history stays in the service, and the API can restore any revision "
+                     + "(POST /api/v1/configurations/{id}/revisions/{version}/restore).")) return;
         const deleted = await api("DELETE", `configurations/${id}`, undefined, {"If-Match": `"${opened}"`});
         if (deleted.status !== 204) return (status.textContent = problemText(deleted));
         location.hash = `#/applications/${config.application_id}`;
