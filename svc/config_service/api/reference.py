@@ -1,5 +1,6 @@
 """/docs (Swagger UI) and /redoc (ReDoc): the API reference, every asset served by the service
-itself (fastapi-offline's copies; never a CDN), under the console's Content-Security-Policy."""
+itself (fastapi-offline's copies; never a CDN), under the console's Content-Security-Policy,
+widened on each page only by what that page cannot render without."""
 
 from pathlib import Path
 
