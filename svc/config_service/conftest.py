@@ -8,6 +8,7 @@ import psycopg2
 import pytest
 
 from config_service.db import migrations
+from config_service.db.pool import connect
 from config_service.settings import Settings
 
 # Tests talk to the server named by DATABASE_URL (or .env), never to its database itself.
@@ -71,6 +72,14 @@ def empty_database_url(run_id):
     name = f"{run_id}_{uuid.uuid4().hex[:12]}"
     yield create_database(name)
     drop_database(name)
+
+
+@pytest.fixture
+def empty(empty_database_url):
+    """A connection to an empty database: no migration applied."""
+    connection = connect(make_settings(empty_database_url))
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

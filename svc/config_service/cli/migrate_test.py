@@ -1,21 +1,9 @@
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
-
 from config_service.cli import migrate
-from config_service.conftest import admin, drop_database, make_settings, url_for
-from config_service.db.migrations import Migration, apply, status
-from config_service.db.pool import connect
-
-FIRST = Migration("0001_first", "CREATE TABLE first (id int PRIMARY KEY)")
-SECOND = Migration("0002_second", "CREATE TABLE second (id int PRIMARY KEY)")
-
-
-@pytest.fixture
-def empty(empty_database_url):
-    connection = connect(make_settings(empty_database_url))
-    yield connection
-    connection.close()
+from config_service.conftest import admin, drop_database, url_for
+from config_service.db.migrations import apply, status
+from config_service.db.migrations_test import FIRST, SECOND
 
 
 def test_command_line_applies_then_reports_status(empty_database_url, monkeypatch, capsys):

@@ -32,8 +32,8 @@ def service(database_url):
         yield base, settings
 
 
-@pytest.fixture
-def browser():
+def chromium(*extra_flags: str):
+    """Headless Debian Chromium through chromedriver, at the desktop size."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -46,10 +46,17 @@ def browser():
         "--no-first-run",
         "--disable-sync",
         "--disable-quic",
+        *extra_flags,
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
     driver.set_window_size(*SIZES["desktop"])
+    return driver
+
+
+@pytest.fixture
+def browser():
+    driver = chromium()
     yield driver
     driver.quit()
 

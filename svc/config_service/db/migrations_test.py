@@ -19,13 +19,6 @@ SECOND = Migration("0002_second", "CREATE TABLE second (id int PRIMARY KEY)")
 BROKEN = Migration("0003_broken", "CREATE TABLE third (id int); INSERT INTO nowhere VALUES (1)")
 
 
-@pytest.fixture
-def empty(empty_database_url):
-    connection = connect(make_settings(empty_database_url))
-    yield connection
-    connection.close()
-
-
 def tables(connection) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
