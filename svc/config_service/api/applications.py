@@ -19,6 +19,7 @@ from config_service.api.schemas import (
     ApplicationUpdate,
     Id,
     Limit,
+    NameFilter,
 )
 from config_service.domain.access import access_of
 from config_service.services import applications as service
@@ -156,13 +157,18 @@ async def delete_application(db: Db, caller: Caller, access: CallerAccess, id: I
 
 
 @router.get("", response_model=ApplicationList, summary="Applications in id order, a page at a time", responses=ERRORS)
-async def list_applications(db: Db, access: CallerAccess, limit: Limit = 100, after: Id | None = None):
-    """Applications in id order, `limit` (1-1000, default 100) at a time.
+async def list_applications(
+    db: Db, access: CallerAccess, limit: Limit = 100, after: Id | None = None, name: NameFilter = None
+):
+    """Applications in id order, `limit` (1-1000, default 100) at a time; `name` finds one by
+    its exact name (an empty list when none has it).
 
     When more follow, `Link: <...?limit=N&after=LAST>; rel="next"` names the next page.
     """
-    rows, more = await db.read(lambda uow: service.list_applications(uow, access, limit, str(after) if after else None))
-    headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"])} if more else {}
+    rows, more = await db.read(
+        lambda uow: service.list_applications(uow, access, limit, str(after) if after else None, name)
+    )
+    headers = {"Link": next_link(PREFIX, limit, rows[-1]["id"], name=name)} if more else {}
     return json_response(
         ApplicationList.model_construct([ApplicationSummary.model_construct(**row) for row in rows]), headers=headers
     )

@@ -72,6 +72,16 @@ def test_list_is_an_array_in_id_order_with_a_next_link(client):
     assert "link" not in last.headers
 
 
+def test_list_by_name_finds_the_one_with_exactly_that_name(client):
+    wanted = create(client, "billing")
+    create(client, "billing-api")
+    create(client, "Billing")
+    assert [a["id"] for a in client.get("/api/v1/applications", params={"name": "billing"}).json()] == [wanted["id"]]
+    assert client.get("/api/v1/applications", params={"name": "bill"}).json() == []
+    assert_problem(client.get("/api/v1/applications", params={"name": ""}), 422)
+    assert_problem(client.get("/api/v1/applications", params={"name": "x" * 257}), 422)
+
+
 def test_list_defaults_to_100(client):
     for n in range(101):
         create(client, f"app-{n:03d}")

@@ -18,6 +18,7 @@ from config_service.api.schemas import (
     ConfigurationUpdate,
     Id,
     Limit,
+    NameFilter,
 )
 from config_service.domain.access import access_of
 from config_service.services import configurations as service
@@ -94,19 +95,21 @@ async def list_configurations(
     application_id: Id | None = None,
     limit: Limit = 100,
     after: Id | None = None,
+    name: NameFilter = None,
 ):
     """Configurations in id order, of one application (`application_id`) or all, `limit`
     (1-1000, default 100) at a time, with `Link: rel="next"` while more follow. A page also
-    ends before `MAX_RESPONSE_BYTES` (about; its first configuration always fits).
+    ends before `MAX_RESPONSE_BYTES` (about; its first configuration always fits). `name` keeps
+    those with exactly that name (with `application_id`: the one, or none).
     """
     owner = str(application_id) if application_id else None
     budget = settings.max_response_bytes
     rows, more = await db.read(
-        lambda uow: service.list_configurations(uow, access, owner, limit, str(after) if after else None, budget)
+        lambda uow: service.list_configurations(uow, access, owner, limit, str(after) if after else None, budget, name)
     )
     headers = {}
     if more:
-        headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner)
+        headers["Link"] = next_link(PREFIX, limit, rows[-1]["id"], application_id=owner, name=name)
     return json_response(
         ConfigurationList.model_construct([ConfigurationOut.model_construct(**row) for row in rows]), headers=headers
     )

@@ -305,6 +305,21 @@ def test_list_configurations_of_an_application_with_paging(client, app_id):
     assert_problem(client.get("/api/v1/configurations", params={"application_id": "nope"}), 422)
 
 
+def test_list_by_name_within_an_application_and_across_them(client, app_id):
+    other = create(client, "shipping")["id"]
+    wanted = new_config(client, app_id, name="db").json()
+    new_config(client, app_id, name="db-replica")
+    elsewhere = new_config(client, other, name="db").json()
+    query = {"application_id": app_id, "name": "db"}
+    assert [c["id"] for c in client.get("/api/v1/configurations", params=query).json()] == [wanted["id"]]
+    everywhere = client.get("/api/v1/configurations", params={"name": "db", "limit": 1})
+    assert everywhere.json()[0]["id"] == min(wanted["id"], elsewhere["id"])
+    assert "name=db" in everywhere.headers["link"]
+    rest = client.get(everywhere.headers["link"][1:].split(">")[0]).json()
+    assert [c["id"] for c in rest] == [max(wanted["id"], elsewhere["id"])]
+    assert client.get("/api/v1/configurations", params={"name": "DB"}).json() == []
+
+
 def test_a_put_that_changes_nothing_makes_no_version_and_no_revision(client, app_id):
     created = new_config(client, app_id, comments="c").json()
     body = {"name": "database", "comments": "c", "config": dict(reversed(list(CONFIG.items())))}

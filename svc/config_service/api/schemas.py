@@ -46,6 +46,11 @@ Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValida
 Config = Annotated[dict[str, Any], AfterValidator(storable_json)]
 # Page size of every list: 1-1000, 100 by default.
 Limit = Annotated[int, Query(ge=1, le=1000)]
+# A list's `name` filter: exact match, as names are stored.
+NameFilter = Annotated[
+    str | None,
+    Query(min_length=1, max_length=256, description="Only the one with exactly this name (case-sensitive)."),
+]
 
 
 class RequestBody(BaseModel):

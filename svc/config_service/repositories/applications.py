@@ -98,13 +98,17 @@ class ApplicationRepository(Repository):
         )
         return cast("Deleted | None", row)
 
-    def list(self, limit: int, after: str | None, only: list[str] | None = None) -> list[ApplicationRow]:
-        """Up to `limit` applications in id order, starting after the id `after` (of `only`, if given)."""
+    def list(
+        self, limit: int, after: str | None, only: list[str] | None = None, name: str | None = None
+    ) -> list[ApplicationRow]:
+        """Up to `limit` applications in id order, starting after the id `after` (of `only`, and
+        named `name`, if given)."""
         return cast(
             "list[ApplicationRow]",
             self._fetch_all(
                 f"SELECT {COLUMNS} FROM applications WHERE id > %(after)s"
-                " AND (%(only)s::varchar[] IS NULL OR id = ANY(%(only)s::varchar[])) ORDER BY id LIMIT %(limit)s",
-                {"after": after or "", "only": only, "limit": limit},
+                " AND (%(only)s::varchar[] IS NULL OR id = ANY(%(only)s::varchar[]))"
+                " AND (%(name)s::varchar IS NULL OR name = %(name)s) ORDER BY id LIMIT %(limit)s",
+                {"after": after or "", "only": only, "name": name, "limit": limit},
             ),
         )

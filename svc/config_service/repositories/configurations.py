@@ -208,10 +208,16 @@ class ConfigurationRepository(Repository):
         return cast(ConfigurationRow, row)  # its caller found revision `version`: one row
 
     def list(
-        self, application_id: str | None, limit: int, after: str | None, only: list[str] | None, budget: int
+        self,
+        application_id: str | None,
+        limit: int,
+        after: str | None,
+        only: list[str] | None,
+        budget: int,
+        name: str | None = None,
     ) -> tuple[ConfigurationRows, bool]:
         """Up to `limit` configurations in id order after the id `after`, of one application or
-        all (of the applications `only`, if given), as many as fit in about `budget` bytes (the
+        all (of the applications `only`, and named `name`, if given), as many as fit in about `budget` bytes (the
         first always does), and whether more follow them."""
         return cast(
             "tuple[ConfigurationRows, bool]",
@@ -219,10 +225,11 @@ class ConfigurationRepository(Repository):
                 f"SELECT {COLUMNS}, {SIZE} AS size FROM configurations WHERE id > %(after)s"
                 " AND (%(application_id)s::varchar IS NULL OR application_id = %(application_id)s)"
                 " AND (%(only)s::varchar[] IS NULL OR application_id = ANY(%(only)s::varchar[]))"
+                " AND (%(name)s::varchar IS NULL OR name = %(name)s)"
                 " ORDER BY id LIMIT %(fetch)s",
                 COLUMNS,
                 "id",
-                {"after": after or "", "application_id": application_id, "only": only},
+                {"after": after or "", "application_id": application_id, "only": only, "name": name},
                 limit,
                 budget,
             ),

@@ -57,8 +57,9 @@ def delete_application(uow: UnitOfWork, access: Access, id: str, versions: Versi
 
 
 def list_applications(
-    uow: UnitOfWork, access: Access, limit: int, after: str | None
+    uow: UnitOfWork, access: Access, limit: int, after: str | None, name: str | None = None
 ) -> tuple[list[ApplicationRow], bool]:
-    """A page of the applications the caller sees, in id order, and whether more follow it."""
-    rows = uow.applications.list(limit + 1, after, access.only)  # one more than the page: do more follow?
+    """A page of the applications the caller sees (named `name`, if given), in id order, and
+    whether more follow it."""
+    rows = uow.applications.list(limit + 1, after, access.only, name)  # one more than the page: do more follow?
     return rows[:limit], len(rows) > limit

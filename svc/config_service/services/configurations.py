@@ -33,11 +33,17 @@ def get_configuration(uow: UnitOfWork, access: Access, id: str) -> Configuration
 
 
 def list_configurations(
-    uow: UnitOfWork, access: Access, application_id: str | None, limit: int, after: str | None, budget: int
+    uow: UnitOfWork,
+    access: Access,
+    application_id: str | None,
+    limit: int,
+    after: str | None,
+    budget: int,
+    name: str | None = None,
 ) -> tuple[list[ConfigurationRow], bool]:
-    """A page of the configurations the caller sees, in id order (of one application, if given),
-    at most `limit` of them and about `budget` bytes, and whether more follow it."""
-    return uow.configurations.list(application_id, limit, after, access.only, budget)
+    """A page of the configurations the caller sees, in id order (of one application, and named
+    `name`, if given), at most `limit` of them and about `budget` bytes, and whether more follow it."""
+    return uow.configurations.list(application_id, limit, after, access.only, budget, name)
 
 
 def update_configuration(

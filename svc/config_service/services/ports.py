@@ -41,7 +41,9 @@ class Applications(Protocol):
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
-    def list(self, limit: int, after: str | None, only: list[str] | None = None) -> list[ApplicationRow]: ...
+    def list(
+        self, limit: int, after: str | None, only: list[str] | None = None, name: str | None = None
+    ) -> list[ApplicationRow]: ...
 
 
 class Configurations(Protocol):
@@ -60,7 +62,13 @@ class Configurations(Protocol):
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...
 
     def list(
-        self, application_id: str | None, limit: int, after: str | None, only: list[str] | None, budget: int
+        self,
+        application_id: str | None,
+        limit: int,
+        after: str | None,
+        only: list[str] | None,
+        budget: int,
+        name: str | None = None,
     ) -> tuple[list[ConfigurationRow], bool]: ...
 
     def lock(self, id: str) -> bool: ...

@@ -74,6 +74,9 @@ def test_applications_list_in_id_order_after_a_key_and_only_those_asked_for(stor
     assert [row["id"] for row in storage.read(lambda uow: uow.applications.list(2, None))] == ids[:2]
     assert [row["id"] for row in storage.read(lambda uow: uow.applications.list(10, ids[0]))] == ids[1:]
     assert [row["id"] for row in storage.read(lambda uow: uow.applications.list(10, None, [ids[2]]))] == [ids[2]]
+    by_name = storage.read(lambda uow: uow.applications.list(10, None, None, "b"))
+    assert [row["name"] for row in by_name] == ["b"]
+    assert storage.read(lambda uow: uow.applications.list(10, None, [ids[0]], "b")) == []
 
 
 def test_a_configuration_is_made_in_an_existing_application_and_moves_its_version(storage):
@@ -187,6 +190,8 @@ def test_a_page_of_configurations_or_revisions_ends_at_the_byte_budget_but_alway
     rows, more = storage.read(lambda uow: uow.configurations.list(None, 2, ids[0], [app["id"]], 10**6))
     assert [row["id"] for row in rows] == ids[1:] and not more
     assert storage.read(lambda uow: uow.configurations.list(None, 10, None, [new_id()], 10**6)) == ([], False)
+    rows, more = storage.read(lambda uow: uow.configurations.list(app["id"], 10, None, None, 10**6, "b"))
+    assert [row["name"] for row in rows] == ["b"] and not more
     first = storage.read(lambda uow: uow.configurations.get(ids[0]))  # ids made in one millisecond sort at random
     storage.write(lambda uow: uow.configurations.update(ids[0], first["name"], None, {"v": 2}))
     revisions, more = storage.read(lambda uow: uow.configurations.revisions(ids[0], 10, None, 1))

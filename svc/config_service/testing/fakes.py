@@ -90,10 +90,12 @@ class FakeApplications:
             raise Conflict("the application still has configurations; delete them first")
         return {"id": id, "version": self.rows.pop(id)["version"] + 1}
 
-    def list(self, limit, after, only=None):
-        return [dict(self.rows[id]) for id in sorted(self.rows) if id > (after or "") and (only is None or id in only)][
-            :limit
-        ]
+    def list(self, limit, after, only=None, name=None):
+        return [
+            dict(self.rows[id])
+            for id in sorted(self.rows)
+            if id > (after or "") and (only is None or id in only) and name in (None, self.rows[id]["name"])
+        ][:limit]
 
 
 class FakeConfigurations:
@@ -152,13 +154,15 @@ class FakeConfigurations:
     def version_of(self, id):
         return self.rows[id]["version"] if id in self.rows else None
 
-    def list(self, application_id, limit, after, only, budget):
+    def list(self, application_id, limit, after, only, budget, name=None):
         rows = [self.rows[id] for id in sorted(self.rows) if id > (after or "")]
         return _within_budget(
             [
                 dict(r)
                 for r in rows
-                if application_id in (None, r["application_id"]) and (only is None or r["application_id"] in only)
+                if application_id in (None, r["application_id"])
+                and (only is None or r["application_id"] in only)
+                and name in (None, r["name"])
             ],
             limit,
             budget,
