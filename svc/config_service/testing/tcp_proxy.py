@@ -65,12 +65,17 @@ class TcpProxy:
             _close(client)
             return
         self._track(upstream)
-        sent = self.client_stream()
-        for source, target, observe in ((client, upstream, sent), (upstream, client, None)):
+        sent, answered = self.client_stream(), self.server_stream()
+        for source, target, observe in ((client, upstream, sent), (upstream, client, answered)):
             threading.Thread(target=self._pump, args=(source, target, observe), daemon=True).start()
 
     def client_stream(self):
-        """A callable that sees the bytes one client sends, in order (None: nothing watches)."""
+        """A callable that sees the bytes one client sends, in order (None: nothing watches).
+        When it returns False, the connection is cut instead of the bytes forwarded."""
+        return None
+
+    def server_stream(self):
+        """The same for the bytes the target answers with."""
         return None
 
     def _pump(self, source: socket.socket, target: socket.socket, observe=None) -> None:
@@ -87,8 +92,8 @@ class TcpProxy:
                     break
                 while self.mode == STALL:
                     time.sleep(0.01)
-                if observe is not None:
-                    observe(data)
+                if observe is not None and observe(data) is False:
+                    break
                 target.sendall(data)
         except OSError:
             pass
@@ -106,6 +111,26 @@ def _close(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
+
+
+class AnswerCutter(TcpProxy):
+    """A proxy in front of an HTTP service that cuts the connection of the first `cuts` answers
+    before a byte of them reaches the client: the request was served (a write committed), the
+    client never hears of it."""
+
+    def __init__(self, target_host: str, target_port: int, cuts: int = 1):
+        super().__init__(target_host, target_port)
+        self.cuts = cuts
+
+    def server_stream(self):
+        def observe(data: bytes) -> bool:
+            with self._lock:
+                if self.cuts > 0:
+                    self.cuts -= 1
+                    return False
+            return True
+
+        return observe
 
 
 class QueryCounter(TcpProxy):

@@ -1,0 +1,59 @@
+"""The Config Service's Python client: `ConfigClient` and `AsyncConfigClient` for every endpoint,
+`LiveConfig` and `AsyncLiveConfig` for typed settings that follow their configuration, and
+`ConfigServiceSource` for pydantic-settings."""
+
+from config_client.async_client import AsyncConfigClient
+from config_client.client import ConfigClient
+from config_client.errors import (
+    ConfigServiceError,
+    Conflict,
+    FeedReset,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    Unavailable,
+)
+from config_client.models import (
+    Application,
+    Change,
+    ChangePage,
+    Configuration,
+    ExportDocument,
+    ImportPlan,
+    Me,
+    NewToken,
+    Revision,
+    Token,
+    TransactionResult,
+)
+from config_client.retries import Backoff
+
+__all__ = [
+    "Application",
+    "AsyncConfigClient",
+    "Backoff",
+    "Change",
+    "ChangePage",
+    "ConfigClient",
+    "ConfigServiceError",
+    "Configuration",
+    "Conflict",
+    "ExportDocument",
+    "FeedReset",
+    "Forbidden",
+    "ImportPlan",
+    "InvalidRequest",
+    "Me",
+    "NewToken",
+    "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "Revision",
+    "Token",
+    "TransactionResult",
+    "Unauthorized",
+    "Unavailable",
+]
