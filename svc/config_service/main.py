@@ -1,7 +1,11 @@
 """The FastAPI application: lifespan, routers and error handlers."""
 
+import asyncio
+import signal
 import sys
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
@@ -24,6 +28,7 @@ from config_service.api.openapi_doc import document_api
 from config_service.api.problems import install_problem_handlers, problem, service_problem
 from config_service.api.reference import ASSETS_PATH, reference_assets
 from config_service.api.security import document_security
+from config_service.feed.worker import WorkerFeed
 from config_service.logs import configure_logging, write_out
 from config_service.runtime import open_runtime
 from config_service.settings import Settings, load_settings
@@ -56,6 +61,35 @@ TAGS = [
 ]
 
 
+@contextmanager
+def draining_on_stop(feed: WorkerFeed) -> Iterator[None]:
+    """uvicorn answers SIGTERM and SIGINT by waiting up to its grace period for the answers still
+    open: streams and held requests would take all of it, and their clients would reach another
+    instance only then. Chained onto uvicorn's handlers, the feed ends them at once.
+    (Only the main thread may set handlers: an app served from another thread, as in tests, keeps none.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def stopping(signum, frame) -> None:
+        loop.call_soon_threadsafe(feed.drain)
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)
+
+    chained = [sig for sig, handler in previous.items() if callable(handler)]
+    for sig in chained:
+        signal.signal(sig, stopping)
+    try:
+        yield
+    finally:
+        for sig in chained:
+            if signal.getsignal(sig) is stopping:
+                signal.signal(sig, previous[sig])
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database opens in the lifespan, after any worker fork."""
     settings = settings or load_settings()
@@ -69,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with open_runtime(settings) as runtime:
                 app.state.runtime = runtime  # read through api/dependencies.py alone
-                yield
+                with draining_on_stop(runtime.feed):
+                    yield
         finally:
             write_out()
 

@@ -79,3 +79,31 @@ def test_openapi_describes_the_api_every_tag_and_every_operation():
         assert len(operation.get("description", "")) > 40, operation["operationId"]
         assert all(declared.get(tag) for tag in operation["tags"]), operation["operationId"]
     assert all(declared.values())
+
+
+def test_a_stop_signal_drains_the_feed_then_reaches_the_servers_own_handler():
+    import asyncio
+    import signal
+    from types import SimpleNamespace
+
+    from config_service.main import draining_on_stop
+
+    heard, drained = [], []
+    feed = SimpleNamespace(drain=lambda: drained.append(True))
+
+    def servers_handler(signum, frame):
+        heard.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, servers_handler)
+
+    async def scenario():
+        with draining_on_stop(feed):
+            signal.raise_signal(signal.SIGTERM)
+            await asyncio.sleep(0.01)  # the drain is scheduled on the loop
+            assert drained == [True] and heard == [signal.SIGTERM]
+
+    try:
+        asyncio.run(scenario())
+        assert signal.getsignal(signal.SIGTERM) is servers_handler  # the server's, back in place
+    finally:
+        signal.signal(signal.SIGTERM, previous)

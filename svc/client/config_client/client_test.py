@@ -252,3 +252,36 @@ def test_a_watch_yields_each_change_once_in_order_and_ends_when_the_caller_stops
     assert not thread.is_alive()
     assert [kind for _, kind in seen] == ["create", "create", "update"]
     assert [seq for seq, _ in seen] == sorted({seq for seq, _ in seen})
+
+
+def test_a_watch_across_a_listener_kill_and_a_service_restart_yields_every_change_once_in_order(service_process):
+    from config_service.testing.faults import kill_sessions
+
+    database = service_process.database_url.rsplit("/", 1)[1]
+    seen, wanted = [], 9
+    with ConfigClient(service_process.url, backoff=FAST) as client:
+        app = client.create_application("orders")
+        made = client.create_configuration(app.id, "limits", {"n": 0})
+        after = client.head_seq()
+
+        def follow():
+            with ConfigClient(service_process.url, backoff=FAST) as watcher:
+                for change in watcher.watch(after=after, application_id=app.id):
+                    seen.append(change.seq)
+                    if len(seen) == wanted:
+                        return
+
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+        for n in range(1, 4):
+            client.update_configuration(made.id, name="limits", config={"n": n})
+        assert kill_sessions(database) > 0  # the listener's connection (and the pool's) die
+        for n in range(4, 7):
+            client.update_configuration(made.id, name="limits", config={"n": n})
+        service_process.restart()  # every stream ends; the watch reconnects with Last-Event-ID
+        for n in range(7, 10):
+            client.update_configuration(made.id, name="limits", config={"n": n})
+        thread.join(30)
+        assert not thread.is_alive(), f"the watch saw {seen}"
+        feed = [c.seq for c in client.changes(after=after, application_id=app.id).changes]
+    assert seen == feed == list(range(after + 1, after + wanted + 1))

@@ -111,7 +111,9 @@ async def list_changes(
     if not items and wait > 0:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not items and (remaining := deadline - loop.time()) > 0 and feed.restarts == restarts:
+        while (
+            not items and (remaining := deadline - loop.time()) > 0 and feed.restarts == restarts and not feed.draining
+        ):
             await feed.wait(
                 last_seq,
                 matching(owner, access),

@@ -69,7 +69,7 @@ async def read_or_watch(
     applied = {"Preference-Applied": f"wait={wait}"}
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while (remaining := deadline - loop.time()) > 0:
+    while (remaining := deadline - loop.time()) > 0 and not feed.draining:
         await feed.wait(after, changes_it, min(remaining, feed.hold_limit(caller, RECHECK_SECONDS)), key)
         after = feed.seen
         # A cached entry reflects no more than the hub applied; a fresh read may reflect a later

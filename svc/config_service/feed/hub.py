@@ -80,6 +80,7 @@ class ChangeHub:
         self.listening = False  # the listener is connected and caught up: the cache may answer
         self.restarts = 0  # how often the hub restarted from the table's head
         self.restarted_at = 0  # the head it last restarted from
+        self.draining = False  # the server is stopping: nothing is held any more
         # Waiters and streams hear of changes only up to the seq the listener vouches for (the
         # token map held every revocation committed before it: feed/worker.py), so a held answer
         # woken by this worker's own write needs no second wait for the listener.
@@ -198,6 +199,8 @@ class ChangeHub:
         found = self.changes_after(after, predicate, 1)
         if found is None or found:  # one is there already (or the buffer cannot tell: look in the table)
             return True
+        if self.draining:
+            return False
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         waiters = self._waiters.setdefault(topic, {})
@@ -217,6 +220,9 @@ class ChangeHub:
         """A queue that receives each batch of applied changes that holds one of `topic`; None is put
         when it overflowed."""
         queue: asyncio.Queue[list[ChangeRow] | None] = asyncio.Queue(STREAM_QUEUE_BATCHES + 1)
+        if self.draining:
+            queue.put_nowait(None)
+            return queue
         self._streams.setdefault(topic, set()).add(queue)
         self._topics[queue] = topic
         return queue
@@ -229,6 +235,19 @@ class ChangeHub:
         streams.discard(queue)
         if not streams:
             del self._streams[topic]
+
+    def drain(self) -> None:
+        """The server is stopping: end every stream as an overflow does (its client resumes with
+        Last-Event-ID, elsewhere), wake every held request, and hold none from now on, so that
+        open answers do not keep a stopping server up for its whole grace period."""
+        self.draining = True
+        for queue in list(self._topics):
+            self.unsubscribe(queue)
+            queue.put_nowait(None)  # there is room: a queue is unsubscribed before it fills up
+        for waiters in self._waiters.values():
+            for future in waiters:
+                if not future.done():
+                    future.set_result(False)
 
     def heartbeat(self) -> None:
         """Wake every stream with an empty batch: each may send its keep-alive."""

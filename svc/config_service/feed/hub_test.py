@@ -242,3 +242,17 @@ def test_a_listener_unsubscribed_is_asked_for_nothing_more(hub):
     unsubscribe()
     hub.apply([change(1), change(3)])
     assert gaps == []
+
+
+async def test_a_drain_ends_every_stream_wakes_every_waiter_and_holds_nothing_after(hub):
+    hub.apply([change(1)])
+    streams = [hub.subscribe(), hub.subscribe(("configuration", "C"))]
+    waiter = asyncio.ensure_future(hub.wait(1, EVERY, 60))
+    await asyncio.sleep(0)
+    hub.drain()
+    assert [stream.get_nowait() for stream in streams] == [None, None]
+    assert await asyncio.wait_for(waiter, 1) is False
+    assert hub.subscribe().get_nowait() is None  # a stream opened while stopping ends at once
+    assert await asyncio.wait_for(hub.wait(1, EVERY, 60), 1) is False
+    hub.apply([change(2)])
+    assert all(stream.empty() for stream in streams)  # ended streams hear of nothing more

@@ -59,6 +59,14 @@ class WorkerFeed:
         return self.hub.restarts
 
     @property
+    def draining(self) -> bool:
+        """The server is stopping: streams end and held answers answer now."""
+        return self.hub.draining
+
+    def drain(self) -> None:
+        self.hub.drain()
+
+    @property
     def restarted_at(self) -> int:
         return self.hub.restarted_at
 

@@ -43,3 +43,41 @@ def test_sigterm_lets_an_in_flight_write_finish(database_url):
         cursor.execute("SELECT name FROM applications WHERE id = %s", (app_id,))
         assert cursor.fetchone()["name"] == "after"
     check.close()
+
+
+def test_sigterm_ends_open_streams_and_held_requests_at_once(database_url):
+    """uvicorn waits up to 30 s for open answers; the feed ends streams, long-polls and watches
+    as soon as the signal arrives, so the process is gone within seconds, not at the grace's end."""
+    process, base_url = start_server(database_url)
+    held = {}
+    try:
+        assert wait_until_ready(process, base_url).status_code == 200
+        app = httpx.post(f"{base_url}/api/v1/applications", json={"name": "watched"}).json()
+
+        def stream():
+            with httpx.stream("GET", f"{base_url}/api/v1/changes/stream", timeout=60) as response:
+                held["stream"] = b"".join(response.iter_bytes())
+
+        def long_poll():
+            held["poll"] = httpx.get(f"{base_url}/api/v1/changes?after=1&wait=60", timeout=60).json()
+
+        def watch():
+            headers = {"If-None-Match": '"1"', "Prefer": "wait=60"}
+            held["watch"] = httpx.get(f"{base_url}/api/v1/applications/{app['id']}", headers=headers, timeout=60)
+
+        threads = [threading.Thread(target=work) for work in (stream, long_poll, watch)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)  # all three are held now
+        started = time.monotonic()
+        process.terminate()
+        process.wait(timeout=10)
+        stopped_after = time.monotonic() - started
+        for thread in threads:
+            thread.join(5)
+    finally:
+        stop(process)
+    assert stopped_after < 5
+    assert b"event: change" in held["stream"]  # what it had sent, then a clean end
+    assert held["poll"] == {"changes": [], "last_seq": 1}
+    assert held["watch"].status_code == 304
