@@ -16,6 +16,7 @@ from config_client.errors import (
     Unauthorized,
     Unavailable,
 )
+from config_client.live import AsyncLiveConfig, LiveConfig
 from config_client.models import (
     Application,
     Change,
@@ -31,14 +32,26 @@ from config_client.models import (
 )
 from config_client.retries import Backoff
 
+
+def __getattr__(name: str) -> object:
+    # pydantic-settings is an extra (`config-service-client[settings]`): imported when asked for.
+    if name == "ConfigServiceSource":
+        from config_client.settings_source import ConfigServiceSource
+
+        return ConfigServiceSource
+    raise AttributeError(f"module 'config_client' has no attribute {name!r}")
+
+
 __all__ = [
     "Application",
     "AsyncConfigClient",
+    "AsyncLiveConfig",
     "Backoff",
     "Change",
     "ChangePage",
     "ConfigClient",
     "ConfigServiceError",
+    "ConfigServiceSource",
     "Configuration",
     "Conflict",
     "ExportDocument",
@@ -46,6 +59,7 @@ __all__ = [
     "Forbidden",
     "ImportPlan",
     "InvalidRequest",
+    "LiveConfig",
     "Me",
     "NewToken",
     "NotFound",
