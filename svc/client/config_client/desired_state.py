@@ -230,6 +230,7 @@ def _configuration_steps(
 def _configuration_step(
     application: str, name: str, config: dict[str, Any] | None, stored: Configuration | None, owner: dict[str, str]
 ) -> Step:
+    operation: dict[str, Any]
     if stored is None:
         assert config is not None  # a name comes from the files or from what is stored
         keys = KeyChanges.between({}, config)

@@ -57,7 +57,7 @@ def blocks() -> list[tuple[str, str]]:
     first = FIRST_CURL.search((ROOT / "README.md").read_text())
     assert first, "the README's first curl is gone"
     fenced = [
-        (path.relative_to(ROOT).as_posix(), block if kind == "sh" else f'"$PYTHON" - <<\'PYTHON\'\n{block}PYTHON\n')
+        (path.relative_to(ROOT).as_posix(), block if kind == "sh" else f"\"$PYTHON\" - <<'PYTHON'\n{block}PYTHON\n")
         for path in DOCUMENTS
         for kind, block in BLOCK.findall(path.read_text())
         if kind == "sh" or path in PYTHON_EXAMPLES
