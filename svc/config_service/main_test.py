@@ -46,6 +46,7 @@ def test_openapi_documents_every_endpoint_with_examples_and_problem_errors():
         ("GET", f"{configs}/{{id}}"): {"404"},
         ("PUT", f"{configs}/{{id}}"): {"404", "409", "412", "413", "415", "428"},
         ("DELETE", f"{configs}/{{id}}"): {"404", "412", "428"},
+        ("POST", f"{configs}/{{id}}/validate"): {"404", "413", "415"},
         ("GET", revisions): {"404"},
         ("GET", f"{revisions}/{{version}}"): {"404"},
         ("POST", f"{revisions}/{{version}}/restore"): {"404", "409", "412"},

@@ -10,6 +10,7 @@ from config_service.auth.usage import record_usage
 from config_service.db import migrations
 from config_service.db.database import Database, open_database
 from config_service.feed.worker import WorkerFeed, open_feed
+from config_service.services.schemas import SchemaRules
 from config_service.settings import Settings
 
 
@@ -20,6 +21,11 @@ class Runtime:
     feed: WorkerFeed
     tokens: TokenRegistry  # this worker's map of usable tokens
     expected_migrations: dict[str, str]  # name -> checksum of every migration this code ships
+    schema_rules: SchemaRules  # the limits of configurations' JSON Schemas, from the settings
+
+
+def schema_rules(settings: Settings) -> SchemaRules:
+    return SchemaRules(settings.max_schema_bytes, settings.schema_validation_ms / 1000, settings.max_schema_errors)
 
 
 @asynccontextmanager
@@ -30,7 +36,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with open_database(settings) as database, open_feed(settings, database, tokens) as feed:
         usage = asyncio.get_running_loop().create_task(record_usage(database, tokens))
         try:
-            yield Runtime(settings, database, feed, tokens, expected)
+            yield Runtime(settings, database, feed, tokens, expected, schema_rules(settings))
         finally:
             usage.cancel()
             await asyncio.gather(usage, return_exceptions=True)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     read_cache_size: int = Field(10_000, ge=0)
     read_cache_bytes: int = Field(64 * 1024 * 1024, ge=0)
     max_response_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    # A configuration's JSON Schema: its size, the time one validation may take, the errors reported.
+    max_schema_bytes: int = Field(64 * 1024, ge=256, le=1024 * 1024)
+    schema_validation_ms: float = Field(50, gt=0, le=10_000)
+    max_schema_errors: int = Field(20, ge=1, le=100)
 
     @model_validator(mode="after")
     def _auth_off_only_on_loopback(self) -> "Settings":

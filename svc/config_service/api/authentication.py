@@ -1,6 +1,8 @@
 """Authentication before anything else: every /api/v1 request names a usable bearer token with
 the scope its method needs (401 / 403 problem+json otherwise); the principal goes in the scope."""
 
+import re
+
 from config_service.api.dependencies import runtime_in
 from config_service.auth.registry import principal_of
 from config_service.domain.access import ANONYMOUS, Principal
@@ -13,10 +15,16 @@ CHALLENGE = {"WWW-Authenticate": "Bearer"}
 MAX_SECRET_LENGTH = 200  # a real one is 47 characters; anything longer is not hashed
 
 
+# POST /api/v1/configurations/{id}/validate writes nothing: a read token may check a change.
+VALIDATE_ONLY = re.compile(r"/api/v1/configurations/[^/]+/validate")
+
+
 def required_scope(method: str, path: str) -> str:
     if path == ADMIN_ONLY or path.startswith(ADMIN_ONLY + "/"):
         return "admin"
-    return "read" if method in ("GET", "HEAD") else "write"
+    if method in ("GET", "HEAD") or (method == "POST" and VALIDATE_ONLY.fullmatch(path)):
+        return "read"
+    return "write"
 
 
 def bearer(headers) -> bytes | None:

@@ -7,9 +7,17 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from config_service.api.bodies import json_body, json_response, next_link, request_body_doc
 from config_service.api.conditional import IfMatch, change_seq_header, representation, validators
-from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, caller_of, runtime_of
+from config_service.api.dependencies import (
+    Caller,
+    CallerAccess,
+    CurrentSettings,
+    Db,
+    SchemaLimits,
+    caller_of,
+    runtime_of,
+)
 from config_service.api.idempotency import IdempotencyKey, answer, write_once
-from config_service.api.problems import problem_responses
+from config_service.api.problems import problem_responses, validation_errors
 from config_service.api.reads import encoded, read_or_watch
 from config_service.api.schemas import (
     ConfigurationCreate,
@@ -19,6 +27,8 @@ from config_service.api.schemas import (
     Id,
     Limit,
     NameFilter,
+    ValidationRequest,
+    ValidationResult,
 )
 from config_service.domain.access import access_of
 from config_service.services import configurations as service
@@ -51,13 +61,16 @@ async def create_configuration(
     caller: Caller,
     access: CallerAccess,
     key: IdempotencyKey,
+    rules: SchemaLimits,
     body: Annotated[ConfigurationCreate, Depends(json_body(ConfigurationCreate))],
 ):
     """Create a configuration of an existing application at version 1; its application's
     version goes up too. Answers 201 with `Location`, `ETag` and `Last-Modified`.
 
     `Idempotency-Key` works as for applications. 422 when `application_id` names no
-    application, 409 when the name is taken within it, 415 unless the body is JSON.
+    application, when `schema` is not a valid JSON Schema (draft 2020-12) or `config` does not
+    fit it (every violation in `errors`); 409 when the name is taken within it, 415 unless the
+    body is JSON.
     """
     application_id = str(body.application_id)
 
@@ -80,7 +93,9 @@ async def create_configuration(
         body,
         caller,
         lambda uow: access.require_names(application_id),
-        lambda uow: service.create_configuration(uow, access, application_id, body.name, body.comments, body.config),
+        lambda uow: service.create_configuration(
+            uow, access, application_id, body.name, body.comments, body.config, body.json_schema, rules
+        ),
         created,
     )
 
@@ -160,22 +175,49 @@ async def update_configuration(
     access: CallerAccess,
     id: Id,
     versions: IfMatch,
+    rules: SchemaLimits,
     body: Annotated[ConfigurationUpdate, Depends(json_body(ConfigurationUpdate))],
 ):
-    """Replace name, comments and config as a new version, with its revision in the history.
+    """Replace name, comments and config as a new version, with its revision in the history;
+    `schema` too when sent (left out, the stored schema stays; `null` removes it).
 
-    `application_id` may be sent but never changed (422). `If-Match` as for applications
-    (412 with `current_version`, 428 when required). Sending what is stored changes nothing:
-    200 with the same ETag, no new revision.
+    The config must fit the schema current after the write (422 with every violation, nothing
+    written). `application_id` may be sent but never changed (422). `If-Match` as for
+    applications (412 with `current_version`, 428 when required). Sending what is stored changes
+    nothing: 200 with the same ETag, no new revision.
     """
     application_id = str(body.application_id) if body.application_id else None
+    schema = body.schema_given()
     written = await db.write(
         lambda uow: service.update_configuration(
-            uow, access, str(id), application_id, body.name, body.comments, body.config, versions
+            uow, access, str(id), application_id, body.name, body.comments, body.config, versions, schema, rules
         ),
         caller.name,
     )
     return configuration(request, written.result, headers=change_seq_header(written.seq))
+
+
+@router.post(
+    "/{id}/validate",
+    response_model=ValidationResult,
+    summary="Check a config (and a schema) against a configuration, writing nothing",
+    responses={**ERRORS, **problem_responses(403, 404, 413, 415)},
+    openapi_extra=request_body_doc(ValidationRequest),
+)
+async def validate_configuration(
+    db: Db,
+    access: CallerAccess,
+    rules: SchemaLimits,
+    id: Id,
+    body: Annotated[ValidationRequest, Depends(json_body(ValidationRequest))],
+):
+    """Would a write of this `config` and `schema` be accepted? Either may be left out to mean
+    the stored one. 200 `{"valid", "errors"}`, each error as a 422 of a write would list it;
+    nothing is written, so a read token may ask (CI checks a change before it is made)."""
+    config, schema = body.config_given(), body.schema_given()
+    errors = await db.read(lambda uow: service.validate_configuration(uow, access, str(id), config, schema, rules))
+    found = validation_errors(errors)
+    return json_response(ValidationResult.model_validate({"valid": not errors, "errors": found}))
 
 
 @router.delete(

@@ -18,6 +18,7 @@ from config_service.db.database import Database
 from config_service.domain.access import Access, Principal, access_of
 from config_service.feed.worker import WorkerFeed
 from config_service.runtime import Runtime
+from config_service.services.schemas import SchemaRules
 from config_service.settings import Settings
 
 
@@ -53,6 +54,10 @@ async def get_settings(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
+async def get_schema_rules(request: Request) -> SchemaRules:
+    return runtime_of(request).schema_rules
+
+
 async def get_caller(request: Request) -> Principal:
     return caller_of(request)
 
@@ -67,6 +72,7 @@ ChangeFeed = Annotated[WorkerFeed, Depends(get_feed)]
 CurrentSettings = Annotated[Settings, Depends(get_settings)]
 Caller = Annotated[Principal, Depends(get_caller)]
 CallerAccess = Annotated[Access, Depends(get_access)]
+SchemaLimits = Annotated[SchemaRules, Depends(get_schema_rules)]
 
 
 def request_id_of(request: Request) -> str | None:

@@ -23,6 +23,7 @@ from config_service.domain.errors import (
     OperationFailed,
     OutcomeUnknown,
     PreconditionMissing,
+    SchemaViolation,
     ServiceError,
     StaleVersion,
     TooLarge,
@@ -69,12 +70,17 @@ def _location(item: dict) -> tuple[list[str], str]:
 
 
 def validation_errors(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Location and message of each failure, shortened, without the input; as many as fit."""
+    """Location and message of each failure, shortened, without the input; as many as fit. A
+    schema's violation keeps its `type` and `schema_path` (named as safely as `loc`)."""
     errors: list[dict[str, Any]]
     errors, budget = [], ERRORS_BUDGET
     for item in raw:
         loc, msg = _location(item)
-        entry = {"loc": loc, "msg": msg}
+        entry: dict[str, Any] = {"loc": loc, "msg": msg}
+        if str(item.get("type", "")).startswith("schema"):
+            entry["type"] = item["type"]
+        if "schema_path" in item:
+            entry["schema_path"] = _location({"loc": item["schema_path"]})[0]
         budget -= len(json.dumps(entry))
         if budget < 0 and errors:
             break
@@ -113,6 +119,8 @@ def http_form(error: ServiceError) -> tuple[int, dict[str, str], dict]:
             return 422, {}, {"errors": [{"loc": ["header", "Idempotency-Key"], "msg": error.detail}]}
         case InvalidReference():
             return 422, {}, {"errors": [{"loc": ["body", error.field], "msg": error.detail}]}
+        case SchemaViolation():
+            return 422, {}, {"errors": validation_errors(error.errors)}
         case StaleVersion() if error.current_version is None:
             return 412, {}, {}
         case StaleVersion():

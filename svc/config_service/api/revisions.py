@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from config_service.api.bodies import json_response, next_link
 from config_service.api.conditional import IfMatch, change_seq_header, representation
 from config_service.api.configurations import PREFIX, configuration
-from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, SchemaLimits
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ConfigurationOut, Id, Limit, RevisionList, RevisionOut
 from config_service.services import configurations as service
@@ -65,12 +65,21 @@ async def get_revision(request: Request, db: Db, access: CallerAccess, id: Id, v
     responses={**ERRORS, **problem_responses(409, 412, 428)},
 )
 async def restore_revision(
-    request: Request, db: Db, caller: Caller, access: CallerAccess, id: Id, version: Version, versions: IfMatch
+    request: Request,
+    db: Db,
+    caller: Caller,
+    access: CallerAccess,
+    id: Id,
+    version: Version,
+    versions: IfMatch,
+    rules: SchemaLimits,
 ):
-    """Make the revision's name, comments and config current again, as a new version (200,
+    """Make the revision's name, comments, config and schema current again, as a new version (200,
     the configuration). A deleted configuration comes back under its id; If-Match then compares
     with its last revision's version. 409 when its name was taken meanwhile or its application
     is gone; 412 / 428 as for PUT.
     """
-    written = await db.write(lambda uow: service.restore_revision(uow, access, str(id), version, versions), caller.name)
+    written = await db.write(
+        lambda uow: service.restore_revision(uow, access, str(id), version, versions, rules), caller.name
+    )
     return configuration(request, written.result, headers=change_seq_header(written.seq))

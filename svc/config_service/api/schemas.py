@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_extra_types.ulid import ULID
 
 from config_service.domain.json_rules import no_nul, not_blank, storable_json
+from config_service.domain.rows import KEEP, Keep
 
 # As the service reads ids: Crockford base32, in either case.
 ULID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"
@@ -44,6 +45,13 @@ Name = Annotated[
 ]
 Comments = Annotated[str | None, StringConstraints(max_length=1024), AfterValidator(no_nul)]
 Config = Annotated[dict[str, Any], AfterValidator(storable_json)]
+# A JSON Schema (draft 2020-12) object; whether it is a valid one, services/schemas.py decides.
+JsonSchema = Annotated[dict[str, Any], AfterValidator(storable_json)]
+SCHEMA_EXAMPLE: Any = {
+    "type": "object",
+    "properties": {"host": {"type": "string"}, "port": {"type": "integer", "minimum": 1, "maximum": 65535}},
+    "required": ["host"],
+}
 # Page size of every list: 1-1000, 100 by default.
 Limit = Annotated[int, Query(ge=1, le=1000)]
 # A list's `name` filter: exact match, as names are stored.
@@ -75,8 +83,12 @@ class ConfigurationCreate(RequestBody):
     name: Name
     comments: Comments = None
     config: Config
+    json_schema: JsonSchema | None = Field(
+        None, alias="schema", description="A JSON Schema (draft 2020-12) the config must fit; null for none."
+    )
 
     model_config = ConfigDict(
+        serialize_by_alias=True,
         json_schema_extra={
             "examples": [
                 {
@@ -84,9 +96,10 @@ class ConfigurationCreate(RequestBody):
                     "name": "database",
                     "comments": None,
                     "config": {"host": "db.internal", "port": 5432, "tls": True},
+                    "schema": SCHEMA_EXAMPLE,
                 }
             ]
-        }
+        },
     )
 
 
@@ -97,12 +110,20 @@ class ConfigurationUpdate(RequestBody):
     name: Name
     comments: Comments = None
     config: Config
+    json_schema: JsonSchema | None = Field(
+        None, alias="schema", description="Left out: the stored schema stays; null: no schema any more."
+    )
 
     model_config = ConfigDict(
+        serialize_by_alias=True,
         json_schema_extra={
             "examples": [{"name": "database", "comments": "moved", "config": {"host": "db2.internal", "port": 5432}}]
-        }
+        },
     )
+
+    def schema_given(self) -> dict[str, Any] | None | Keep:
+        """The schema sent, or KEEP when the body left it out (a full replacement otherwise)."""
+        return self.json_schema if "json_schema" in self.model_fields_set else KEEP
 
 
 class ApplicationSummary(BaseModel):
@@ -159,11 +180,13 @@ class ConfigurationOut(BaseModel):
     name: str
     comments: str | None
     config: dict[str, Any]
+    json_schema: dict[str, Any] | None = Field(None, alias="schema")
     version: int
     created_at: datetime
     updated_at: datetime
 
     model_config = ConfigDict(
+        serialize_by_alias=True,
         json_schema_extra={
             "examples": [
                 {
@@ -177,7 +200,7 @@ class ConfigurationOut(BaseModel):
                     "updated_at": "2026-12-01T09:30:00Z",
                 }
             ]
-        }
+        },
     )
 
 
@@ -195,10 +218,12 @@ class RevisionOut(BaseModel):
     name: str
     comments: str | None
     config: dict[str, Any]
+    json_schema: dict[str, Any] | None = Field(None, alias="schema")
     changed_at: datetime
     changed_by: str
 
     model_config = ConfigDict(
+        serialize_by_alias=True,
         json_schema_extra={
             "examples": [
                 {
@@ -213,7 +238,7 @@ class RevisionOut(BaseModel):
                     "changed_by": "deploy-bot",
                 }
             ]
-        }
+        },
     )
 
 
@@ -375,6 +400,9 @@ class ExportedConfiguration(RequestBody):
     name: Name
     comments: Comments = None
     config: Config
+    json_schema: JsonSchema | None = Field(None, alias="schema", description="Left out: the stored schema stays.")
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
 
 class ExportedApplication(RequestBody):
@@ -506,3 +534,48 @@ class Problem(BaseModel):
     errors: list[ValidationFailure] | None = None
     current_version: int | None = None
     request_id: str | None = None
+
+
+class ValidationRequest(RequestBody):
+    """What to check; a field left out means the stored one."""
+
+    config: Config | None = None
+    json_schema: JsonSchema | None = Field(None, alias="schema")
+
+    model_config = ConfigDict(serialize_by_alias=True, json_schema_extra={"examples": [{"config": {"host": "db3"}}]})
+
+    def config_given(self) -> dict[str, Any] | Keep:
+        return self.config if "config" in self.model_fields_set and self.config is not None else KEEP
+
+    def schema_given(self) -> dict[str, Any] | None | Keep:
+        return self.json_schema if "json_schema" in self.model_fields_set else KEEP
+
+
+class SchemaError(BaseModel):
+    loc: list[str]
+    msg: str
+    type: str
+    schema_path: list[str] | None = None
+
+
+class ValidationResult(BaseModel):
+    valid: bool
+    errors: list[SchemaError]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid": False,
+                    "errors": [
+                        {
+                            "loc": ["body", "config", "port"],
+                            "msg": "must be of type integer",
+                            "type": "schema",
+                            "schema_path": ["properties", "port", "type"],
+                        }
+                    ],
+                }
+            ]
+        }
+    )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from config_service.api.bodies import JSON, read_body, request_body_doc, require_json_content_type
 from config_service.api.conditional import change_seq_header
-from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, SchemaLimits
 from config_service.api.idempotency import IdempotencyKey, answer, write_once
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ApplicationOut, ConfigurationOut, TransactionRequest
@@ -87,6 +87,7 @@ async def run(
     caller: Caller,
     access: CallerAccess,
     key: IdempotencyKey,
+    rules: SchemaLimits,
     document: Annotated[TransactionRequest, Depends(transaction_body)],
 ):
     """Run the operations in one unit of work, in order: 200 with `results` (`status` and
@@ -97,7 +98,7 @@ async def run(
     `create_configuration` may give `application_ref`), update_* (`id`, `body`), delete_*
     (`id`), restore_configuration (`id`, `version`), check (`kind`, `id`: asserts the
     version, writes nothing). Each may carry `if_match` (a version)."""
-    operations = [op.model_dump(mode="json") for op in document.operations]
+    operations = [op.model_dump(mode="json", exclude_unset=True) for op in document.operations]
     require_if_match = settings.require_if_match
     return await write_once(
         db,
@@ -106,6 +107,6 @@ async def run(
         document,
         caller,
         lambda uow: transactions.authorize(uow, access, operations),
-        lambda uow: transactions.run_transaction(uow, access, operations, require_if_match),
+        lambda uow: transactions.run_transaction(uow, access, operations, require_if_match, rules),
         _answer,
     )

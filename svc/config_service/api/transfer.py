@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from config_service.api.bodies import json_body, request_body_doc
 from config_service.api.conditional import change_seq_header
-from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db
+from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, SchemaLimits
 from config_service.api.problems import problem_responses
 from config_service.api.schemas import ExportDocument, Id
 from config_service.services import transfer
@@ -43,6 +43,7 @@ async def import_application(
     settings: CurrentSettings,
     caller: Caller,
     access: CallerAccess,
+    rules: SchemaLimits,
     document: Annotated[ExportDocument, Depends(json_body(ExportDocument))],
     mode: Literal["merge", "replace"] = "merge",
     dry_run: Annotated[bool, Query()] = False,
@@ -63,11 +64,13 @@ async def import_application(
     names = [item.name for item in document.configurations]
     if len(names) != len(set(names)):
         raise RequestValidationError([{"loc": ("body", "configurations"), "msg": "configuration names must be unique"}])
-    data = document.model_dump(mode="json")
+    data = document.model_dump(mode="json", exclude_unset=True)  # a left-out schema is kept
     replace = mode == "replace"
     if dry_run:
         return JSONResponse(
-            await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False, limit))
+            await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False, limit, rules))
         )
-    written = await db.write(lambda uow: transfer.import_document(uow, access, data, replace, True, limit), caller.name)
+    written = await db.write(
+        lambda uow: transfer.import_document(uow, access, data, replace, True, limit, rules), caller.name
+    )
     return JSONResponse(written.result, headers=change_seq_header(written.seq))

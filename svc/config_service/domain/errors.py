@@ -1,5 +1,7 @@
 """What went wrong, in the service's own terms; api/problems.py alone turns it into HTTP."""
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """Base of every error the service reports to a client; `detail` is safe to show."""
@@ -42,6 +44,15 @@ class StaleVersion(ServiceError):
 
 class PreconditionMissing(ServiceError):
     """The service requires a precondition (If-Match) on writes, and none was given."""
+
+
+class SchemaViolation(ServiceError):
+    """A config that does not fit its schema, or a schema that is not one: `errors` are
+    {loc, msg, type, schema_path} each, made from the schema, never echoing the config."""
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]]):
+        super().__init__(detail)
+        self.errors = errors
 
 
 class OperationFailed(ServiceError):

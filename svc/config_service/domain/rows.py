@@ -1,7 +1,7 @@
 """The rows the use cases read and write, as storage hands them over, and the ids new rows get."""
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from ulid import ULID
 
@@ -24,15 +24,28 @@ class ApplicationWithConfigurations(ApplicationRow):
     configuration_ids: list[str]
 
 
+class Keep:
+    """A write that leaves the schema out: the stored one stays."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep()
+Schema = dict[str, Any] | None  # a JSON Schema (draft 2020-12), or None for none
+
+
 class ConfigurationRow(TypedDict):
     id: str
     application_id: str
     name: str
     comments: str | None
     config: dict[str, Any]
+    schema: Schema
     version: int
     created_at: datetime
     updated_at: datetime
+    schema_digest: NotRequired[str | None]  # from a write: what the schema's validator is kept by
 
 
 class RevisionRow(TypedDict):
@@ -43,6 +56,7 @@ class RevisionRow(TypedDict):
     name: str
     comments: str | None
     config: dict[str, Any]
+    schema: Schema
     changed_at: datetime
     changed_by: str
 

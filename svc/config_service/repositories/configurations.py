@@ -13,16 +13,19 @@ from typing import Any, cast
 from psycopg2.extras import Json
 
 from config_service.domain.errors import Conflict, InvalidReference
-from config_service.domain.rows import ConfigurationRow, Deleted, RevisionRow
+from config_service.domain.rows import KEEP, ConfigurationRow, Deleted, Keep, RevisionRow, Schema
 from config_service.repositories.applications import NEXT_UPDATED_AT
 from config_service.repositories.base import VERSION_MATCHES, Prepared, Repository, Row, versions_param
 
-COLUMNS = "id, application_id, name, comments, config, version, created_at, updated_at"
-REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, changed_at"
+COLUMNS = "id, application_id, name, comments, config, schema, version, created_at, updated_at"
+REVISION_COLUMNS = "configuration_id, version, change, application_id, name, comments, config, schema, changed_at"
 # changed_by is filled in by the column's default: the transaction's actor (migration 0005).
 REVISION_READ_COLUMNS = REVISION_COLUMNS + ", changed_by"
 # About the bytes a row takes encoded, for the byte budgets of pages and exports.
-SIZE = "(octet_length(config::text) + octet_length(name) + COALESCE(octet_length(comments), 0) + 200)"
+SIZE = (
+    "(octet_length(config::text) + COALESCE(octet_length(schema::text), 0) + octet_length(name)"
+    " + COALESCE(octet_length(comments), 0) + 200)"
+)
 
 # The method named `list` shadows the builtin in the class body.
 ConfigurationRows = list[ConfigurationRow]
@@ -33,7 +36,7 @@ def _record(change: str, source: str, changed_at: str = "updated_at") -> str:
     """A CTE body that writes one revision per row of `source`."""
     return (
         f"INSERT INTO configuration_revisions ({REVISION_COLUMNS})"
-        f" SELECT id, version, '{change}', application_id, name, comments, config, {changed_at} FROM {source}"
+        f" SELECT id, version, '{change}', application_id, name, comments, config, schema, {changed_at} FROM {source}"
     )
 
 
@@ -45,12 +48,23 @@ def _bump_application(source: str) -> str:
     )
 
 
+# What the service's validators are kept by: jsonb's text is canonical (keys in one order).
+SCHEMA_DIGEST = "md5(schema::text) AS schema_digest"
+# A write that leaves the schema out keeps the stored one.
+NEW_SCHEMA = "(CASE WHEN %(keep_schema)s THEN schema ELSE %(schema)s::jsonb END)"
+
+
+def _schema_params(schema: Schema | Keep) -> dict[str, Any]:
+    keep = isinstance(schema, Keep)
+    return {"keep_schema": keep, "schema": None if keep or schema is None else Json(schema)}
+
+
 # The hot statements: a GET past the cache, a POST, a PUT (repositories.base.Prepared).
 GET = Prepared("configuration_get", f"SELECT {COLUMNS} FROM configurations WHERE id = %(id)s")
 ADD = Prepared(
     "configuration_add",
-    "WITH created AS (INSERT INTO configurations (id, application_id, name, comments, config)"
-    f" VALUES (%(id)s, %(application_id)s, %(name)s, %(comments)s, %(config)s) RETURNING {COLUMNS}),"
+    "WITH created AS (INSERT INTO configurations (id, application_id, name, comments, config, schema)"
+    f" VALUES (%(id)s, %(application_id)s, %(name)s, %(comments)s, %(config)s, %(schema)s) RETURNING {COLUMNS}),"
     f" revision AS ({_record('create', 'created')}),"
     f" application AS ({_bump_application('created')})"
     f" SELECT {COLUMNS} FROM created",
@@ -58,12 +72,13 @@ ADD = Prepared(
 UPDATE = Prepared(
     "configuration_update",
     "WITH changed AS (UPDATE configurations SET name = %(name)s, comments = %(comments)s,"
-    f" config = %(config)s, version = version + 1, updated_at = {NEXT_UPDATED_AT}"
+    f" config = %(config)s, schema = {NEW_SCHEMA}, version = version + 1, updated_at = {NEXT_UPDATED_AT}"
     f" WHERE id = %(id)s AND {VERSION_MATCHES}"
-    " AND (name, comments, config) IS DISTINCT FROM (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb)"
-    f" RETURNING {COLUMNS}),"
+    " AND (name, comments, config, schema) IS DISTINCT FROM"
+    f" (%(name)s::varchar, %(comments)s::varchar, %(config)s::jsonb, {NEW_SCHEMA})"
+    f" RETURNING {COLUMNS}, {SCHEMA_DIGEST}),"
     f" revision AS ({_record('update', 'changed')})"
-    f" SELECT {COLUMNS} FROM changed",
+    f" SELECT {COLUMNS}, schema_digest FROM changed",
 )
 
 
@@ -78,12 +93,18 @@ class ConfigurationRepository(Repository):
     }
 
     def add(
-        self, id: str, application_id: str, name: str, comments: str | None, config: dict[str, Any]
+        self,
+        id: str,
+        application_id: str,
+        name: str,
+        comments: str | None,
+        config: dict[str, Any],
+        schema: Schema = None,
     ) -> ConfigurationRow:
         """Insert a configuration of an existing application, with its first revision."""
+        values = {"id": id, "application_id": application_id, "name": name, "comments": comments}
         row = self._fetch_one(
-            ADD,
-            {"id": id, "application_id": application_id, "name": name, "comments": comments, "config": Json(config)},
+            ADD, {**values, "config": Json(config), "schema": None if schema is None else Json(schema)}
         )
         return cast(ConfigurationRow, row)  # INSERT ... RETURNING: one row
 
@@ -96,10 +117,16 @@ class ConfigurationRepository(Repository):
         return None if row is None else row["version"]
 
     def update(
-        self, id: str, name: str, comments: str | None, config: dict[str, Any], versions=None
+        self,
+        id: str,
+        name: str,
+        comments: str | None,
+        config: dict[str, Any],
+        versions=None,
+        schema: Schema | Keep = KEEP,
     ) -> ConfigurationRow | None:
-        """Replace name, comments and config as a new version; None when missing, at another
-        version, or when nothing would change."""
+        """Replace name, comments, config and schema (KEEP: the stored one stays) as a new
+        version; None when missing, at another version, or when nothing would change."""
         row = self._fetch_one(
             UPDATE,
             {
@@ -107,6 +134,7 @@ class ConfigurationRepository(Repository):
                 "name": name,
                 "comments": comments,
                 "config": Json(config),
+                **_schema_params(schema),
                 "versions": versions_param(versions),
             },
         )
@@ -130,7 +158,7 @@ class ConfigurationRepository(Repository):
         row = self._fetch_one(
             f"WITH deleted AS (DELETE FROM configurations WHERE id = %(id)s AND {VERSION_MATCHES}"
             f" RETURNING {COLUMNS}),"
-            " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config,"
+            " gone AS (SELECT id, version + 1 AS version, application_id, name, comments, config, schema,"
             " GREATEST(clock_timestamp(), updated_at) AS changed_at FROM deleted),"
             f" revision AS ({_record('delete', 'gone', 'changed_at')}),"
             f" application AS ({_bump_application('deleted')})"
@@ -177,13 +205,15 @@ class ConfigurationRepository(Repository):
         is missing or at another version than If-Match allows."""
         row = self._fetch_one(
             "WITH changed AS (UPDATE configurations c SET name = r.name, comments = r.comments,"
-            " config = r.config, version = c.version + 1, updated_at = GREATEST(clock_timestamp(), c.updated_at)"
+            " config = r.config, schema = r.schema, version = c.version + 1,"
+            " updated_at = GREATEST(clock_timestamp(), c.updated_at)"
             " FROM configuration_revisions r"
             " WHERE c.id = %(id)s AND r.configuration_id = c.id AND r.version = %(version)s"
             " AND (%(versions)s::int[] IS NULL OR c.version = ANY(%(versions)s::int[])) RETURNING"
-            " c.id, c.application_id, c.name, c.comments, c.config, c.version, c.created_at, c.updated_at),"
+            " c.id, c.application_id, c.name, c.comments, c.config, c.schema, c.version, c.created_at, c.updated_at,"
+            f" md5(c.schema::text) AS schema_digest),"
             f" revision AS ({_record('restore', 'changed')})"
-            f" SELECT {COLUMNS} FROM changed",
+            f" SELECT {COLUMNS}, schema_digest FROM changed",
             {"id": id, "version": version, "versions": versions_param(versions)},
         )
         return cast("ConfigurationRow | None", row)
@@ -195,14 +225,14 @@ class ConfigurationRepository(Repository):
             "WITH history AS (SELECT max(version) AS latest, min(changed_at) AS created_at, max(changed_at) AS last_at"
             " FROM configuration_revisions WHERE configuration_id = %(id)s),"
             " created AS (INSERT INTO configurations"
-            " (id, application_id, name, comments, config, version, created_at, updated_at)"
-            " SELECT %(id)s, r.application_id, r.name, r.comments, r.config, h.latest + 1, h.created_at,"
+            " (id, application_id, name, comments, config, schema, version, created_at, updated_at)"
+            " SELECT %(id)s, r.application_id, r.name, r.comments, r.config, r.schema, h.latest + 1, h.created_at,"
             " GREATEST(clock_timestamp(), h.last_at)"
             " FROM configuration_revisions r, history h WHERE r.configuration_id = %(id)s AND r.version = %(version)s"
-            f" RETURNING {COLUMNS}),"
+            f" RETURNING {COLUMNS}, {SCHEMA_DIGEST}),"
             f" revision AS ({_record('restore', 'created')}),"
             f" application AS ({_bump_application('created')})"
-            f" SELECT {COLUMNS} FROM created",
+            f" SELECT {COLUMNS}, schema_digest FROM created",
             {"id": id, "version": version},
         )
         return cast(ConfigurationRow, row)  # its caller found revision `version`: one row
@@ -291,13 +321,15 @@ class ConfigurationRepository(Repository):
         return row["size"]
 
     def unchanged_names(self, application_id: str, items: Rows) -> set[str]:
-        """Names among `items` ({name, comments, config}) whose stored configuration holds the
-        same comments and config, by PostgreSQL's own equality (jsonb: 1e23 equals its integer)."""
+        """Names among `items` ({name, comments, config} and maybe schema) whose stored
+        configuration holds the same comments, config and schema (an item without one keeps the
+        stored one), by PostgreSQL's own equality (jsonb: 1e23 equals its integer)."""
         rows = self._fetch_all(
             "SELECT c.name FROM configurations c"
-            " JOIN jsonb_to_recordset(%s) AS d(name text, comments text, config jsonb) ON c.name = d.name"
-            " WHERE c.application_id = %s AND c.comments IS NOT DISTINCT FROM d.comments AND c.config = d.config",
-            (Json(items), application_id),
+            " JOIN jsonb_to_recordset(%s) AS d(name text, comments text, config jsonb, schema jsonb, keep boolean)"
+            " ON c.name = d.name WHERE c.application_id = %s AND c.comments IS NOT DISTINCT FROM d.comments"
+            " AND c.config = d.config AND (d.keep OR c.schema IS NOT DISTINCT FROM d.schema)",
+            (Json([{**item, "keep": "schema" not in item} for item in items]), application_id),
         )
         return {row["name"] for row in rows}
 

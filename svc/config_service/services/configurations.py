@@ -5,9 +5,12 @@ from typing import Any, cast
 
 from config_service.domain.access import Access
 from config_service.domain.errors import Conflict, InvalidReference, NotFound, StaleVersion, not_found_or_stale
-from config_service.domain.rows import ConfigurationRow, RevisionRow, new_id
+from config_service.domain.rows import KEEP, ConfigurationRow, Keep, RevisionRow, Schema, new_id
 from config_service.domain.versions import Versions, version_matches
 from config_service.services.ports import UnitOfWork
+from config_service.services.schemas import SchemaRules, require_fits, violations
+
+DEFAULT_RULES = SchemaRules()
 
 
 def create_configuration(
@@ -17,11 +20,15 @@ def create_configuration(
     name: str,
     comments: str | None,
     config: dict[str, Any],
+    schema: Schema = None,
+    rules: SchemaRules = DEFAULT_RULES,
 ) -> ConfigurationRow:
-    """The database's foreign key decides whether the application exists (no check-then-insert)."""
+    """The database's foreign key decides whether the application exists (no check-then-insert).
+    A config that does not fit its schema is refused (SchemaViolation) before anything is written."""
     access.require_names(application_id)
     assert application_id is not None  # require_names refused None
-    row = uow.configurations.add(new_id(), application_id, name, comments, config)
+    require_fits(config, schema, rules)
+    row = uow.configurations.add(new_id(), application_id, name, comments, config, schema)
     return _recorded(uow, "create", row)
 
 
@@ -55,18 +62,26 @@ def update_configuration(
     comments: str | None,
     config: dict[str, Any],
     versions: Versions = None,
+    schema: Schema | Keep = KEEP,
+    rules: SchemaRules = DEFAULT_RULES,
 ) -> ConfigurationRow:
-    """Replace name, comments and config; naming another application_id is refused (and undone).
+    """Replace name, comments, config and schema (KEEP, when the write leaves it out: the stored
+    one stays); naming another application_id is refused (and undone).
 
-    Sending what is stored (by jsonb equality: PostgreSQL says, under the row's lock) changes
-    nothing: no new version, no revision, the current one back. A concurrent writer can never
-    turn an unconditional PUT into a 412.
+    The config must fit the schema current after the write, which the write itself reads under
+    the row's lock: a violation undoes it (SchemaViolation). Sending what is stored (by jsonb
+    equality: PostgreSQL says, under the row's lock) changes nothing: no new version, no
+    revision, the current one back. A concurrent writer can never turn an unconditional PUT into a 412.
     """
     _require_sees_configuration(uow, access, id)
-    row = uow.configurations.update(id, name, comments, config, versions)
+    if not isinstance(schema, Keep):
+        require_fits(config, schema, rules)  # a new schema is checked before anything is written
+    row = uow.configurations.update(id, name, comments, config, versions, schema)
     if row is None and uow.configurations.lock(id):
-        row = uow.configurations.update(id, name, comments, config, versions)
+        row = uow.configurations.update(id, name, comments, config, versions, schema)
     changed = row is not None
+    if row is not None:
+        require_fits(row["config"], row["schema"], rules, digest=row.get("schema_digest"))
     if not changed:
         row = uow.configurations.get(id)
         if row is None or not version_matches(versions, row["version"]):
@@ -75,6 +90,22 @@ def update_configuration(
     if application_id is not None and row["application_id"] != application_id:
         raise InvalidReference("application_id cannot change", "application_id")
     return _recorded(uow, "update", row) if changed else row
+
+
+def validate_configuration(
+    uow: UnitOfWork,
+    access: Access,
+    id: str,
+    config: dict[str, Any] | Keep,
+    schema: Schema | Keep,
+    rules: SchemaRules = DEFAULT_RULES,
+) -> list[dict[str, Any]]:
+    """What a write of `config` and `schema` (KEEP: the stored one) would be refused for, each
+    violation as a 422 would list it; nothing is written."""
+    row = get_configuration(uow, access, id)
+    wanted_config = row["config"] if isinstance(config, Keep) else config
+    wanted_schema = row["schema"] if isinstance(schema, Keep) else schema
+    return violations(wanted_config, wanted_schema, rules)
 
 
 def delete_configuration(uow: UnitOfWork, access: Access, id: str, versions: Versions = None) -> None:
@@ -103,9 +134,15 @@ def get_revision(uow: UnitOfWork, access: Access, id: str, version: int) -> Revi
 
 
 def restore_revision(
-    uow: UnitOfWork, access: Access, id: str, version: int, versions: Versions = None
+    uow: UnitOfWork,
+    access: Access,
+    id: str,
+    version: int,
+    versions: Versions = None,
+    rules: SchemaRules = DEFAULT_RULES,
 ) -> ConfigurationRow:
-    """Make a past revision's name, comments and config current again, as a new version.
+    """Make a past revision's name, comments, config and schema current again, as a new version
+    (its config is checked against its schema once more: the limits may have changed since).
 
     A deleted configuration comes back under its old id, unless its name was taken
     meanwhile (Conflict) or its application is gone (Conflict). The application is locked
@@ -119,12 +156,14 @@ def restore_revision(
         row = uow.configurations.restore_existing(id, version, versions)
         if row is None:
             raise not_found_or_stale("configuration", uow.configurations.version_of(id), versions is not None)
-        return _recorded(uow, "restore", row)
-    # its revision `version` exists (get_revision found it): max(version) is never NULL here
-    latest = cast(int, uow.configurations.latest_version(id))
-    if not version_matches(versions, latest):
-        raise StaleVersion("configuration", latest)
-    return _recorded(uow, "restore", uow.configurations.restore_deleted(id, version))
+    else:
+        # its revision `version` exists (get_revision found it): max(version) is never NULL here
+        latest = cast(int, uow.configurations.latest_version(id))
+        if not version_matches(versions, latest):
+            raise StaleVersion("configuration", latest)
+        row = uow.configurations.restore_deleted(id, version)
+    require_fits(row["config"], row["schema"], rules, digest=row.get("schema_digest"))
+    return _recorded(uow, "restore", row)
 
 
 def _require_sees_configuration(uow: UnitOfWork, access: Access, id: str) -> None:

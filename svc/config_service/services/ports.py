@@ -11,13 +11,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from config_service.domain.rows import (
+    KEEP,
     ApplicationRow,
     ApplicationWithConfigurations,
     AppliedMigration,
     ChangeRow,
     ConfigurationRow,
     Deleted,
+    Keep,
     RevisionRow,
+    Schema,
 )
 from config_service.domain.versions import Versions
 
@@ -48,7 +51,13 @@ class Applications(Protocol):
 
 class Configurations(Protocol):
     def add(
-        self, id: str, application_id: str, name: str, comments: str | None, config: dict[str, Any]
+        self,
+        id: str,
+        application_id: str,
+        name: str,
+        comments: str | None,
+        config: dict[str, Any],
+        schema: Schema = None,
     ) -> ConfigurationRow: ...
 
     def get(self, id: str) -> ConfigurationRow | None: ...
@@ -56,7 +65,13 @@ class Configurations(Protocol):
     def version_of(self, id: str) -> int | None: ...
 
     def update(
-        self, id: str, name: str, comments: str | None, config: dict[str, Any], versions: Versions = None
+        self,
+        id: str,
+        name: str,
+        comments: str | None,
+        config: dict[str, Any],
+        versions: Versions = None,
+        schema: Schema | Keep = KEEP,
     ) -> ConfigurationRow | None: ...
 
     def delete(self, id: str, versions: Versions = None) -> Deleted | None: ...

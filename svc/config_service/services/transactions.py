@@ -5,13 +5,15 @@ Operations are plain dicts, as the API validated them: `op` names one in OPERATI
 runs its use case and says what came of it (an Outcome); the API maps that to HTTP."""
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from config_service.domain.access import Access
 from config_service.domain.errors import OperationFailed, PreconditionMissing, ServiceError, not_found_or_stale
+from config_service.domain.rows import KEEP
 from config_service.services import applications, configurations
 from config_service.services.ports import UnitOfWork
+from config_service.services.schemas import SchemaRules
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,28 @@ class Outcome:
 
 
 Refs = dict[str, str]  # the ids of what earlier operations created, by their `ref`
-Operation = Callable[[UnitOfWork, Access, dict[str, Any], Refs], Outcome]
+
+
+@dataclass
+class Context:
+    """What every operation of one transaction shares."""
+
+    uow: UnitOfWork
+    access: Access
+    rules: SchemaRules
+    refs: Refs = field(default_factory=dict)
+
+
+Operation = Callable[[Context, dict[str, Any]], Outcome]
 
 
 def _versions(op: dict[str, Any]) -> list[int] | None:
     return None if op.get("if_match") is None else [op["if_match"]]
 
 
-def _create_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
-    row = applications.create_application(uow, access, op["body"]["name"], op["body"].get("comments"))
-    return _created(op, refs, "application", row)
+def _create_application(ctx: Context, op: dict[str, Any]) -> Outcome:
+    row = applications.create_application(ctx.uow, ctx.access, op["body"]["name"], op["body"].get("comments"))
+    return _created(op, ctx.refs, "application", row)
 
 
 def _created(
@@ -43,61 +57,74 @@ def _created(
     return Outcome("created", resource, row)
 
 
-def _update_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+def _update_application(ctx: Context, op: dict[str, Any]) -> Outcome:
     body = op["body"]
     return Outcome(
         "updated",
         "application",
-        applications.update_application(uow, access, op["id"], body["name"], body.get("comments"), _versions(op)),
+        applications.update_application(
+            ctx.uow, ctx.access, op["id"], body["name"], body.get("comments"), _versions(op)
+        ),
     )
 
 
-def _delete_application(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
-    applications.delete_application(uow, access, op["id"], _versions(op))
+def _delete_application(ctx: Context, op: dict[str, Any]) -> Outcome:
+    applications.delete_application(ctx.uow, ctx.access, op["id"], _versions(op))
     return Outcome("deleted", "application")
 
 
-def _create_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+def _create_configuration(ctx: Context, op: dict[str, Any]) -> Outcome:
     body = op["body"]
-    application_id = body.get("application_id") or refs.get(body.get("application_ref") or "")
+    application_id = body.get("application_id") or ctx.refs.get(body.get("application_ref") or "")
     row = configurations.create_configuration(
-        uow, access, application_id, body["name"], body.get("comments"), body["config"]
+        ctx.uow,
+        ctx.access,
+        application_id,
+        body["name"],
+        body.get("comments"),
+        body["config"],
+        body.get("schema"),
+        ctx.rules,
     )
-    return _created(op, refs, "configuration", row)
+    return _created(op, ctx.refs, "configuration", row)
 
 
-def _update_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+def _update_configuration(ctx: Context, op: dict[str, Any]) -> Outcome:
     body = op["body"]
     return Outcome(
         "updated",
         "configuration",
         configurations.update_configuration(
-            uow,
-            access,
+            ctx.uow,
+            ctx.access,
             op["id"],
             body.get("application_id"),
             body["name"],
             body.get("comments"),
             body["config"],
             _versions(op),
+            body["schema"] if "schema" in body else KEEP,
+            ctx.rules,
         ),
     )
 
 
-def _delete_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
-    configurations.delete_configuration(uow, access, op["id"], _versions(op))
+def _delete_configuration(ctx: Context, op: dict[str, Any]) -> Outcome:
+    configurations.delete_configuration(ctx.uow, ctx.access, op["id"], _versions(op))
     return Outcome("deleted", "configuration")
 
 
-def _restore_configuration(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+def _restore_configuration(ctx: Context, op: dict[str, Any]) -> Outcome:
     return Outcome(
-        "updated", "configuration", configurations.restore_revision(uow, access, op["id"], op["version"], _versions(op))
+        "updated",
+        "configuration",
+        configurations.restore_revision(ctx.uow, ctx.access, op["id"], op["version"], _versions(op), ctx.rules),
     )
 
 
-def _check(uow: UnitOfWork, access: Access, op: dict[str, Any], refs: Refs) -> Outcome:
+def _check(ctx: Context, op: dict[str, Any]) -> Outcome:
     """Assert that a resource exists (for this caller) and, with if_match, is at that version."""
-    kind, id = op["kind"], op["id"]
+    uow, access, kind, id = ctx.uow, ctx.access, op["kind"], op["id"]
     if kind == "application":
         current, owner = uow.applications.version_of(id), id
     else:
@@ -129,7 +156,11 @@ ON_EXISTING = {
 
 
 def run_transaction(
-    uow: UnitOfWork, access: Access, operations: list[dict[str, Any]], require_if_match: bool = False
+    uow: UnitOfWork,
+    access: Access,
+    operations: list[dict[str, Any]],
+    require_if_match: bool = False,
+    rules: SchemaRules | None = None,
 ) -> list[Outcome]:
     """Run every operation, or raise OperationFailed (the unit of work then rolls all back).
 
@@ -138,13 +169,13 @@ def run_transaction(
     the second sees the first's write), so transactions never deadlock.
     """
     _lock(uow, operations)
-    refs: Refs = {}
+    context = Context(uow, access, rules or SchemaRules())
     outcomes = []
     for index, op in enumerate(operations):
         try:
             if require_if_match and op["op"] in ON_EXISTING and op.get("if_match") is None:
                 raise PreconditionMissing("this service requires if_match on every operation on an existing resource")
-            outcomes.append(OPERATIONS[op["op"]](uow, access, op, refs))
+            outcomes.append(OPERATIONS[op["op"]](context, op))
         except ServiceError as error:
             raise OperationFailed(index, error) from None
     return outcomes

@@ -4,9 +4,11 @@ first (what would be created, updated, deleted or left alone), applied in one un
 from typing import Any
 
 from config_service.domain.access import Access
-from config_service.domain.errors import TooLarge
+from config_service.domain.errors import SchemaViolation, TooLarge
+from config_service.domain.rows import KEEP, Keep
 from config_service.services import applications, configurations
 from config_service.services.ports import UnitOfWork
+from config_service.services.schemas import SchemaRules, violations
 
 FORMAT = "config-service/v1"
 
@@ -24,17 +26,27 @@ def export_application(uow: UnitOfWork, access: Access, id: str, budget: int) ->
         "format": FORMAT,
         "application": {"name": application["name"], "comments": application["comments"]},
         "configurations": [
-            {"name": row["name"], "comments": row["comments"], "config": row["config"]}
+            {"name": row["name"], "comments": row["comments"], "config": row["config"], "schema": row["schema"]}
             for row in uow.configurations.of_application(id)
         ],
     }
 
 
 def import_document(
-    uow: UnitOfWork, access: Access, document: dict[str, Any], replace: bool, apply: bool, limit: int
+    uow: UnitOfWork,
+    access: Access,
+    document: dict[str, Any],
+    replace: bool,
+    apply: bool,
+    limit: int,
+    rules: SchemaRules | None = None,
 ) -> dict[str, Any]:
     """The plan; with `apply`, carried out as well (ids then name what was created). TooLarge
     when it would write more than `limit` configurations (creates, updates and deletes).
+
+    Each configuration's config must fit the schema it will have (the document's, or when the
+    document leaves `schema` out, the stored one): a dry run lists each item's `errors`, and
+    applied, the first item that does not fit refuses the whole import (SchemaViolation).
 
     Applied, it locks what it touches before it writes, as a transaction does: the
     application's row, then its configurations' rows in id order. What is unchanged is
@@ -52,15 +64,17 @@ def import_document(
     if application is None:
         action = "create"
         application_id = (
-            applications.create_application(uow, access, wanted["name"], wanted["comments"])["id"] if apply else None
+            applications.create_application(uow, access, wanted["name"], wanted.get("comments"))["id"]
+            if apply
+            else None
         )
     else:
         application_id = application["id"]
         action = "unchanged"
-        if application["comments"] != wanted["comments"]:
+        if application["comments"] != wanted.get("comments"):
             action = "update"
             if apply:
-                applications.update_application(uow, access, application_id, wanted["name"], wanted["comments"])
+                applications.update_application(uow, access, application_id, wanted["name"], wanted.get("comments"))
     current = (
         {row["name"]: row for row in uow.configurations.of_application(application_id, for_update=apply)}
         if application_id
@@ -75,13 +89,28 @@ def import_document(
         raise TooLarge(
             f"the import would write {writes} configurations, more than {limit} (MAX_TRANSACTION_OPERATIONS)"
         )
-    plan = []
-    for item in document["configurations"]:
+    rules = rules or SchemaRules()
+    plan: list[dict[str, Any]] = []
+    for index, item in enumerate(document["configurations"]):
         row = current.pop(item["name"], None)
+        schema = item["schema"] if "schema" in item else KEEP  # left out: kept (or none, for a new one)
+        errors = []
+        if row is None or item["name"] not in unchanged:
+            wanted_schema = (row and row["schema"]) if isinstance(schema, Keep) else schema
+            errors = violations(item["config"], wanted_schema, rules, ("body", "configurations", index))
+            if errors and apply:
+                raise SchemaViolation(f"configuration {index} does not match its schema", errors)
         if row is None:
             created = (
                 configurations.create_configuration(
-                    uow, access, application_id, item["name"], item["comments"], item["config"]
+                    uow,
+                    access,
+                    application_id,
+                    item["name"],
+                    item.get("comments"),
+                    item["config"],
+                    None if isinstance(schema, Keep) else schema,
+                    rules,
                 )
                 if apply
                 else None
@@ -90,11 +119,22 @@ def import_document(
         elif item["name"] not in unchanged:
             if apply:
                 configurations.update_configuration(
-                    uow, access, row["id"], None, item["name"], item["comments"], item["config"]
+                    uow,
+                    access,
+                    row["id"],
+                    None,
+                    item["name"],
+                    item.get("comments"),
+                    item["config"],
+                    None,
+                    schema,
+                    rules,
                 )
             plan.append({"name": item["name"], "action": "update", "id": row["id"]})
         else:
             plan.append({"name": item["name"], "action": "unchanged", "id": row["id"]})
+        if errors:
+            plan[-1]["errors"] = errors
     for name, row in current.items():
         if replace:
             if apply:

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from config_service.domain.errors import Conflict, InvalidReference
+from config_service.domain.rows import KEEP, Keep
 from config_service.domain.versions import version_matches
 
 LAST_USED_EVERY = timedelta(minutes=1)  # as repositories/tokens.py writes last_used_at
@@ -114,6 +115,7 @@ class FakeConfigurations:
             "name": row["name"],
             "comments": row["comments"],
             "config": copy.deepcopy(row["config"]),
+            "schema": copy.deepcopy(row["schema"]),
             "changed_at": _now(),
             "changed_by": self.actor,
         }
@@ -128,7 +130,7 @@ class FakeConfigurations:
             for key, r in self.rows.items()
         )
 
-    def add(self, id, application_id, name, comments, config):
+    def add(self, id, application_id, name, comments, config, schema=None):
         if application_id not in self.applications:
             raise InvalidReference("application_id names no application", "application_id")
         if self._taken(application_id, name):
@@ -139,6 +141,7 @@ class FakeConfigurations:
             "name": name,
             "comments": comments,
             "config": config,
+            "schema": schema,
             "version": 1,
             "created_at": _now(),
             "updated_at": _now(),
@@ -181,6 +184,7 @@ class FakeConfigurations:
             for item in items
             if item["name"] in stored
             and (stored[item["name"]]["comments"], stored[item["name"]]["config"]) == (item["comments"], item["config"])
+            and ("schema" not in item or stored[item["name"]]["schema"] == item["schema"])
         }
 
     def owners_of(self, ids):
@@ -197,18 +201,22 @@ class FakeConfigurations:
     def owner_of(self, id):
         return next((r["application_id"] for (key, _), r in self.history.items() if key == id), None)
 
-    def update(self, id, name, comments, config, versions=None):
+    def update(self, id, name, comments, config, versions=None, schema=KEEP):
         if id not in self.rows or not _matches(self.rows[id], versions):
             return None
-        if (self.rows[id]["name"], self.rows[id]["comments"], self.rows[id]["config"]) == (name, comments, config):
+        row = self.rows[id]
+        schema = row["schema"] if isinstance(schema, Keep) else schema
+        if (row["name"], row["comments"], row["config"], row["schema"]) == (name, comments, config, schema):
             return None
-        return self._replace(id, "update", name, comments, config)
+        return self._replace(id, "update", name, comments, config, schema)
 
-    def _replace(self, id: str, change: str, name, comments, config) -> dict:
+    def _replace(self, id: str, change: str, name, comments, config, schema) -> dict:
         row = self.rows[id]
         if self._taken(row["application_id"], name, other_than=id):
             raise Conflict("this application already has a configuration with this name")
-        row.update(name=name, comments=comments, config=config, version=row["version"] + 1, updated_at=_now())
+        row.update(
+            name=name, comments=comments, config=config, schema=schema, version=row["version"] + 1, updated_at=_now()
+        )
         self._record(change, row)
         return dict(row)
 
@@ -236,7 +244,8 @@ class FakeConfigurations:
         source = self.history.get((id, version))
         if id not in self.rows or source is None or not _matches(self.rows[id], versions):
             return None
-        return self._replace(id, "restore", source["name"], source["comments"], copy.deepcopy(source["config"]))
+        config, schema = copy.deepcopy(source["config"]), copy.deepcopy(source["schema"])
+        return self._replace(id, "restore", source["name"], source["comments"], config, schema)
 
     def restore_deleted(self, id, version):
         source = self.history[(id, version)]
@@ -249,6 +258,7 @@ class FakeConfigurations:
             "name": source["name"],
             "comments": source["comments"],
             "config": copy.deepcopy(source["config"]),
+            "schema": copy.deepcopy(source["schema"]),
             "version": self.latest_version(id) + 1,
             "created_at": first["changed_at"],
             "updated_at": _now(),

@@ -11,6 +11,7 @@ LAYERS = {
     "domain": 0,
     "settings": 0,
     "logs": 0,
+    "validation": 0,
     "services": 1,
     "repositories": 1,
     "cache": 1,
@@ -36,6 +37,7 @@ CONFINED = {
     "pydantic_settings": {"settings"},
     "httpx": {"bench"},
     "ulid": {"domain"},
+    "jsonschema_rs": {"validation"},
 }
 EXEMPT = {"testing", "conftest"}
 # Who may touch a request's or the app's state: the accessors, the composition root that sets
