@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from config_service.api.bodies import json_body, request_body_doc
 from config_service.api.conditional import change_seq_header
 from config_service.api.dependencies import Caller, CallerAccess, CurrentSettings, Db, SchemaLimits
-from config_service.api.problems import problem_responses
+from config_service.api.problems import problem_responses, validation_errors
 from config_service.api.schemas import ExportDocument, Id
 from config_service.services import transfer
 
@@ -67,9 +67,11 @@ async def import_application(
     data = document.model_dump(mode="json", exclude_unset=True)  # a left-out schema is kept
     replace = mode == "replace"
     if dry_run:
-        return JSONResponse(
-            await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False, limit, rules))
-        )
+        plan = await db.read(lambda uow: transfer.import_document(uow, access, data, replace, False, limit, rules))
+        for item in plan["configurations"]:
+            if "errors" in item:  # named as a 422 names them: nothing of the document echoed
+                item["errors"] = validation_errors(item["errors"])
+        return JSONResponse(plan)
     written = await db.write(
         lambda uow: transfer.import_document(uow, access, data, replace, True, limit, rules), caller.name
     )
