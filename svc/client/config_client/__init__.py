@@ -51,7 +51,6 @@ __all__ = [
     "ChangePage",
     "ConfigClient",
     "ConfigServiceError",
-    "ConfigServiceSource",
     "Configuration",
     "Conflict",
     "ExportDocument",

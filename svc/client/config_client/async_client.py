@@ -1,7 +1,7 @@
 """`AsyncConfigClient`: `ConfigClient`'s methods as coroutines (its iterators are async iterators)."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -10,6 +10,7 @@ import httpx
 from config_client import calls
 from config_client.calls import Call, Page
 from config_client.connection import Connection
+from config_client.errors import unreachable
 from config_client.models import (
     Application,
     Change,
@@ -27,6 +28,7 @@ from config_client.retries import Attempts, Backoff, Confirm, Done
 from config_client.watching import RECONNECT, STREAM_PATH, Following
 
 T = TypeVar("T")
+ErrorHandler = Callable[[Exception], Any]
 
 
 class AsyncConfigClient:
@@ -173,7 +175,9 @@ class AsyncConfigClient:
         """The newest seq of the feed."""
         return await self.call(calls.head_seq())
 
-    async def watch(self, after: int | None = None, application_id: str | None = None) -> AsyncIterator[Change]:
+    async def watch(
+        self, after: int | None = None, application_id: str | None = None, on_error: ErrorHandler | None = None
+    ) -> AsyncGenerator[Change, None]:
         """As `ConfigClient.watch`: `async for change in client.watch(): ...`."""
         following = Following(await self.head_seq() if after is None else after, application_id)
         failures = 0
@@ -183,15 +187,18 @@ class AsyncConfigClient:
                 async with self._http.stream("GET", STREAM_PATH, timeout=timeout, **following.request()) as response:  # type: ignore[arg-type]
                     if response.status_code != 200:
                         await response.aread()
-                        following.refused(response)
+                        failure: Exception = following.refused(response)
+                        if on_error is not None:
+                            on_error(failure)
                     else:
                         async for line in response.aiter_lines():
                             change = following.line(line)
                             if change is not None:
                                 failures = 0
                                 yield change
-            except httpx.TransportError:
-                pass
+            except httpx.TransportError as broken:
+                if on_error is not None:
+                    on_error(unreachable(broken, False))
             await asyncio.sleep(RECONNECT.delay(failures))
             failures += 1
 

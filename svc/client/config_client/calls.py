@@ -64,6 +64,8 @@ def _page_of(kind: type[M]) -> "Callable[[httpx.Response], Page[M]]":
 
     def parse(response: httpx.Response) -> Page[M]:
         link = response.links.get("next", {}).get("url")
+        if link and not link.startswith("/"):  # the service links by path: anything else is not followed
+            link = None  # (a link to another origin would be sent the token)
         follow = Call("GET", link, parse) if link else None
         return Page(items.validate_json(response.content), follow)
 
@@ -213,11 +215,13 @@ def transaction(operations: list[dict[str, Any]]) -> Call[list[TransactionResult
 
 
 def import_document(document: ExportDocument | dict[str, Any], mode: str, dry_run: bool) -> Call[ImportPlan]:
-    """An import compares by name and writes only differences, so applying the same document
-    again is harmless: it is sent again after an unknown outcome (its plan then says "unchanged")."""
-    body = document.model_dump(mode="json") if isinstance(document, ExportDocument) else document
+    """A dry run reads; an applied import is not sent again after an unknown outcome (a second
+    one could undo what someone wrote in between, and its plan would misreport the first)."""
+    body = document.model_dump(mode="json", exclude_unset=True) if isinstance(document, ExportDocument) else document
     params = {"mode": mode, "dry_run": "true" if dry_run else "false"}
-    return Call("POST", f"{API}/import", model(ImportPlan), Safety.REPEATABLE, params=params, json=body)
+    return Call(
+        "POST", f"{API}/import", model(ImportPlan), Safety.READ if dry_run else Safety.ONCE, params=params, json=body
+    )
 
 
 # --- the feed -------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ def test_other_writes_are_conditional_with_if_match_and_sent_once_without():
     assert calls.update_configuration("C", "db", {}, None, if_match=None).safety is Safety.ONCE
     assert calls.delete_application("A", if_match=1).gone_is_done
     assert calls.restore("C", 1, if_match=4).safety is Safety.ONCE  # a second restore is a second version
-    assert calls.import_document({"format": "config-service/v1"}, "merge", False).safety is Safety.REPEATABLE
+    assert calls.import_document({"format": "config-service/v1"}, "merge", False).safety is Safety.ONCE
+    assert calls.import_document({"format": "config-service/v1"}, "merge", True).safety is Safety.READ
     assert calls.get_configuration("C", fresh=True).headers == {"Cache-Control": "no-cache"}
 
 
@@ -40,6 +41,8 @@ def test_a_page_follows_its_link():
     page = page_call.parse(response)
     assert [c.id for c in page.items] == ["C"] and page.next.path == "/api/v1/configurations?limit=2&after=C"
     assert page.next.parse(httpx.Response(200, json=[])).next is None
+    elsewhere = httpx.Response(200, json=[], headers={"Link": '<https://elsewhere.example/steal>; rel="next"'})
+    assert page_call.parse(elsewhere).next is None  # the token is never sent to another origin
 
 
 def test_a_retried_update_confirms_only_the_version_it_would_have_made_with_what_it_wrote():

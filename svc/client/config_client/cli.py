@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from config_client.client import ConfigClient
 from config_client.desired_state import (
@@ -325,13 +326,14 @@ def _show_plan(plan: Plan, json_out: bool, dry_run: bool) -> None:
 
 
 def _run(client: ConfigClient, plan: Plan) -> None:
+    written = plan.written()
     try:
-        client.transaction(plan.operations())
+        client.transaction([operation for _, operation in written])
     except ConfigServiceError as error:
-        index, changes = error.operation_index, plan.changes
-        if index is None or not 0 <= index < len(changes) or error.status is None or error.status >= 500:
+        index = error.operation_index
+        if index is None or not 0 <= index < len(written) or error.status is None or error.status >= 500:
             raise
-        step = changes[index]
+        step = written[index][0]
         hint = "; it changed after the plan was made: apply again" if isinstance(error, PreconditionFailed) else ""
         raise Failure(f"{step.action} {step.target}: {describe(error)}{hint}. Nothing was written.") from None
 
@@ -430,6 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `configctl ... | head`: the reader left, nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:  # a folder or file that cannot be read, stdout that cannot be written
+        note(f"{type(error).__name__}: {error}")
+    except (ValidationError, UnicodeError) as error:  # an answer this client cannot read, or cannot print
+        note(f"{type(error).__name__}: {str(error).splitlines()[0]}")
     return EXIT_FAILED
 
 

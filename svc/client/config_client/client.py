@@ -1,7 +1,7 @@
 """`ConfigClient`: every endpoint of the service, blocking, with retries that never write twice."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -10,6 +10,7 @@ import httpx
 from config_client import calls
 from config_client.calls import Call, Page
 from config_client.connection import Connection
+from config_client.errors import unreachable
 from config_client.models import (
     Application,
     Change,
@@ -27,6 +28,7 @@ from config_client.retries import Attempts, Backoff, Confirm, Done
 from config_client.watching import RECONNECT, STREAM_PATH, Following
 
 T = TypeVar("T")
+ErrorHandler = Callable[[Exception], Any]
 
 
 class ConfigClient:
@@ -172,10 +174,13 @@ class ConfigClient:
         """The newest seq of the feed."""
         return self.call(calls.head_seq())
 
-    def watch(self, after: int | None = None, application_id: str | None = None) -> Iterator[Change]:
+    def watch(
+        self, after: int | None = None, application_id: str | None = None, on_error: ErrorHandler | None = None
+    ) -> Iterator[Change]:
         """Every change after seq `after` (None: from now on), once each and in order, for as long
-        as you iterate: it reconnects (with back-off) and resumes where it stopped. Raises
-        FeedReset when the service's history was reset: reload, then watch from its last_seq."""
+        as you iterate: it reconnects (with back-off) and resumes where it stopped, telling
+        `on_error` of each connection that failed. Raises FeedReset when the service's history
+        was reset: reload, then watch from its last_seq."""
         following = Following(self.head_seq() if after is None else after, application_id)
         failures = 0
         while True:
@@ -184,15 +189,18 @@ class ConfigClient:
                 with self._http.stream("GET", STREAM_PATH, timeout=timeout, **following.request()) as response:  # type: ignore[arg-type]
                     if response.status_code != 200:
                         response.read()
-                        following.refused(response)
+                        failure: Exception = following.refused(response)
+                        if on_error is not None:
+                            on_error(failure)
                     else:
                         for line in response.iter_lines():
                             change = following.line(line)
                             if change is not None:
                                 failures = 0
                                 yield change
-            except httpx.TransportError:
-                pass
+            except httpx.TransportError as broken:
+                if on_error is not None:
+                    on_error(unreachable(broken, False))
             time.sleep(RECONNECT.delay(failures))
             failures += 1
 

@@ -128,7 +128,7 @@ def test_errors_carry_the_problem(client):
     client.create_application("taken")
     with pytest.raises(Conflict) as taken:
         client.create_application("taken")
-    assert "taken" in str(taken.value) or taken.value.detail
+    assert taken.value.status == 409 and "name" in taken.value.detail
     with pytest.raises(InvalidRequest) as bad_id:
         client.get_application("not-a-ulid")
     assert bad_id.value.status == 422
@@ -219,7 +219,9 @@ def test_a_503_is_retried_with_its_retry_after_and_raised_when_it_lasts(monkeypa
         seen.append(request.headers.get("idempotency-key"))
         status = next(answers, 503)
         body = {"status": "ok"} if status == 200 else {"title": "Service Unavailable", "status": 503}
-        return httpx.Response(status, json=body, headers={"Retry-After": "0"})
+        return httpx.Response(
+            status, json=body, headers={"Retry-After": "0", "Content-Type": "application/problem+json"}
+        )
 
     with ConfigClient("http://service.invalid", backoff=FAST) as client:
         client._http = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://service.invalid")

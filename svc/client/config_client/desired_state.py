@@ -164,6 +164,7 @@ class Step:
     detail: str = ""
     keys: KeyChanges | None = None
     operation: dict[str, Any] | None = None  # what the transaction does; None when unchanged
+    guard: dict[str, Any] | None = None  # for an unchanged one: a check that it still is
 
     @property
     def target(self) -> str:
@@ -183,8 +184,14 @@ class Plan:
         """The steps that write, in the order of their operations."""
         return [step for step in self.steps if step.operation is not None]
 
+    def written(self) -> list[tuple[Step, dict[str, Any]]]:
+        """The transaction's operations with their steps: the changes, then a check of each
+        configuration planned as unchanged (so one edited since fails the apply with 412)."""
+        changes = [(step, step.operation) for step in self.changes if step.operation is not None]
+        return changes + [(step, step.guard) for step in self.steps if step.guard is not None]
+
     def operations(self) -> list[dict[str, Any]]:
-        return [step.operation for step in self.changes if step.operation is not None]
+        return [operation for _, operation in self.written()]
 
     def counts(self) -> dict[str, int]:
         return {action: sum(step.action == action for step in self.steps) for action in ACTIONS}
@@ -223,7 +230,10 @@ def _configuration_steps(
     owner: dict[str, str],
     prune: bool,
 ) -> list[Step]:
-    names = sorted(configs.keys() | stored.keys()) if prune else sorted(configs)
+    # Only what a file could name is pruned: a stored name holding "/" or starting with "." has no
+    # file (those are not read), so it is kept.
+    prunable = {name for name in stored if "/" not in name and not name.startswith(".")} if prune else set()
+    names = sorted(configs.keys() | prunable)
     return [_configuration_step(application, name, configs.get(name), stored.get(name), owner) for name in names]
 
 
@@ -242,7 +252,8 @@ def _configuration_step(
         return Step("delete", application, name, f"{seen}, no file", operation=operation)
     keys = KeyChanges.between(stored.config, config)
     if not keys:  # top-level keys compared with same_json: none differs, so neither does the whole
-        return Step("unchanged", application, name, seen)
+        guard = {"op": "check", "kind": "configuration", "id": stored.id, "if_match": stored.version}
+        return Step("unchanged", application, name, seen, guard=guard)
     body = {"name": name, "comments": stored.comments, "config": config}  # PUT replaces: keep the comments
     operation = {"op": "update_configuration", "id": stored.id, "if_match": stored.version, "body": body}
     return Step("update", application, name, f"{seen}: {keys}", keys, operation)

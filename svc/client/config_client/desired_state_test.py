@@ -121,7 +121,8 @@ def test_existing_configurations_are_updated_only_when_they_differ_keeping_comme
         ("update", "billing/db"),
         ("create", "billing/queue"),
     ]  # without --prune "old", which has no file, is left alone
-    update, create = plan.operations()
+    update, create, guard = plan.operations()
+    assert guard == {"op": "check", "kind": "configuration", "id": plan_ids(current)["cache"], "if_match": 1}
     assert update == {
         "op": "update_configuration",
         "id": "C1",
@@ -141,10 +142,15 @@ def test_prune_deletes_configurations_without_a_file_but_only_of_the_application
     assert make_plan({}, current, prune=True).steps == []  # an application with no folder is never touched
 
 
-def test_an_empty_plan_has_no_operations():
+def plan_ids(current):
+    return {name: c.id for name, c in current["billing"].configurations.items()}
+
+
+def test_an_empty_plan_changes_nothing_and_only_checks():
     current = {"billing": Current(application("billing"), {"db": stored("db", {"a": [1]}, "C1")})}
     plan = make_plan({"billing": {"db": {"a": [1]}}}, current, prune=True)
-    assert plan.changes == [] and plan.operations() == [] and plan.counts()["unchanged"] == 1
+    assert plan.changes == [] and plan.counts()["unchanged"] == 1
+    assert plan.operations() == [{"op": "check", "kind": "configuration", "id": "C1", "if_match": 1}]
 
 
 def test_the_current_state_is_read_by_name(client):
@@ -154,3 +160,10 @@ def test_the_current_state_is_read_by_name(client):
     current = read_current(client, ["billing", "absent"])
     assert list(current) == ["billing"]
     assert current["billing"].application.id == app.id and current["billing"].configurations == {"db": made}
+
+
+def test_a_name_no_file_can_hold_is_never_pruned():
+    names = ("db", "team/db", ".hidden")
+    current = {"billing": Current(application("billing"), {n: stored(n, {}, f"C-{n}", version=3) for n in names})}
+    plan = make_plan({"billing": {"db": {}}}, current, prune=True)
+    assert plan.changes == [] and [s.target for s in plan.steps] == ["billing/db"]

@@ -16,7 +16,7 @@ class ConfigServiceError(Exception):
         self.problem = problem
         title = problem.get("title") or "error"
         detail = problem.get("detail")
-        super().__init__(f"{status or 'no answer'} {title}" + (f": {detail}" if detail else ""))
+        super().__init__((f"{status} " if status else "") + title + (f": {detail}" if detail else ""))
 
     @property
     def detail(self) -> str | None:
@@ -128,5 +128,5 @@ def error_for(response: httpx.Response) -> ConfigServiceError:
 def unreachable(failure: Exception, uncertain: bool) -> Unavailable:
     """No answer came: the service could not be reached, or the connection broke (`uncertain`:
     after the request was sent, so a write may have been stored)."""
-    problem = {"title": "no answer", "detail": f"{type(failure).__name__}: {failure}"}
+    problem = {"title": "the service did not answer", "detail": f"{type(failure).__name__}: {failure}"}
     return Unavailable(None, {**problem, "type": OUTCOME_UNKNOWN} if uncertain else problem)

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import aclosing
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar
@@ -15,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from config_client import cache_file, calls
 from config_client.async_client import AsyncConfigClient
 from config_client.client import ConfigClient
-from config_client.errors import ConfigServiceError, FeedReset, NotFound, Unavailable
-from config_client.models import Change, Configuration
+from config_client.errors import FeedReset, NotFound, Unavailable
+from config_client.models import Change, Configuration, Revision
 from config_client.retries import NO_RETRIES, Backoff
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,45 +32,58 @@ def _not_found(what: str) -> NotFound:
     return NotFound(404, {"title": "Not Found", "status": 404, "detail": f"no such {what}"})
 
 
+def _timed_out(seconds: float) -> Unavailable:
+    return Unavailable(None, {"title": "the service did not answer", "detail": f"not within {seconds:g} s"})
+
+
+@dataclass(frozen=True)
+class Current(Generic[M]):
+    """What a LiveConfig shows, replaced whole: a reader never sees a value with another's version."""
+
+    value: M
+    version: int
+    configuration: Configuration | None  # None while the value is the cached copy
+    from_cache: bool = False
+
+
 class Follower(Generic[M]):
-    """What both kinds of LiveConfig do, on an event loop: load, validate, swap, follow."""
+    """What both kinds of LiveConfig do, on an event loop: load, validate, swap, follow. It never
+    stops by itself: every failure is reported (`last_error`, the error handlers) and tried again."""
 
     def __init__(self, model: type[M], application: str, configuration: str, cache_path: str | Path | None):
         self.model, self.application, self.configuration_name = model, application, configuration
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.client: AsyncConfigClient | None = None
-        self.value: M | None = None
-        self.configuration: Configuration | None = None
-        self.version: int | None = None
+        self.current: Current[M] | None = None
         self.last_error: Exception | None = None
-        self.from_cache = False
         self.subscribers: tuple[Swap[M], ...] = ()  # replaced whole: read by the loop's thread
         self.error_handlers: tuple[ErrorHandler, ...] = ()
-        self._seq: int | None = None  # the feed's seq this value is current at; None: load again
-        self._ids: tuple[str, str] | None = None
+        self._seq: int | None = None  # the feed's seq the value is current at; None: load again
+        self._ids: tuple[str, str] | None = None  # the application's and the configuration's
         self._deleted = False
 
     async def start(self, startup: Startup, timeout: float) -> None:
+        """Load the value: "wait" tries until `timeout` passes, "fail" once, "cache" once and
+        then the cached copy; no try outlasts `timeout`."""
         if startup not in ("wait", "fail", "cache"):
             raise ValueError(f"startup must be 'wait', 'fail' or 'cache', not {startup!r}")
-        if startup == "wait":
-            deadline = time.monotonic() + timeout
-            failures = 0
-            while True:
-                try:
-                    return await self._load(NO_RETRIES, first=True)
-                except Unavailable:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise
-                    await asyncio.sleep(min(RETRY.delay(failures), remaining))
-                    failures += 1
-        try:
-            await self._load(NO_RETRIES, first=True)
-        except Unavailable as unreachable:
-            if startup == "fail" or not self._load_cache():
-                raise
-            self.last_error = unreachable
+        deadline = time.monotonic() + timeout
+        failures = 0
+        while True:
+            try:
+                await asyncio.wait_for(self._load(NO_RETRIES, first=True), max(deadline - time.monotonic(), 0.001))
+                return
+            except (Unavailable, TimeoutError) as error:
+                unreachable = error if isinstance(error, Unavailable) else _timed_out(timeout)
+            remaining = deadline - time.monotonic()
+            if startup == "wait" and remaining > 0:
+                await asyncio.sleep(min(RETRY.delay(failures), remaining))
+                failures += 1
+                continue
+            if startup == "cache" and self._load_cache():
+                self.last_error = unreachable
+                return
+            raise unreachable
 
     async def follow(self) -> None:
         """Until cancelled: watch the application's changes and take each of this configuration."""
@@ -78,18 +93,20 @@ class Follower(Generic[M]):
                 if self._seq is None or self._ids is None:
                     await self._load(None)
                 assert self._seq is not None and self._ids is not None
-                async for change in self._client().watch(after=self._seq, application_id=self._ids[0]):
-                    failures = 0
-                    if await self._take(change):
-                        self._seq = None  # find it again, by name
-                        break
-                    self._seq = change.seq
+                changes = self._client().watch(after=self._seq, application_id=self._ids[0], on_error=self._report)
+                async with aclosing(changes):
+                    async for change in changes:
+                        failures = 0
+                        if await self._take(change):
+                            self._seq = None  # find it again, by name
+                            break
+                        self._seq = change.seq
             except FeedReset:
-                self._seq = None
-            except (ConfigServiceError, ValidationError, OSError) as error:
+                self._seq = None  # the service's history was reset: load the value again
+            except Exception as error:  # reported, and tried again: a follower never stops
                 self._report(error)
-                await asyncio.sleep(RETRY.delay(failures))
-                failures += 1
+            await asyncio.sleep(RETRY.delay(failures))
+            failures += 1
 
     def _client(self) -> AsyncConfigClient:
         assert self.client is not None, "no client: the LiveConfig is not started"
@@ -109,62 +126,108 @@ class Follower(Generic[M]):
             raise _not_found(f"configuration {self.configuration_name!r} in {self.application!r}")
         current = await client.call(calls.get_configuration(found.id, fresh=True), backoff)
         self._ids, self._deleted = (app.id, found.id), False
-        self._swap(current, strict=first)
+        self._swap(current, strict=first, reload=True)
         self._seq = seq
 
     async def _take(self, change: Change) -> bool:
         """Apply one change of the application; True when the configuration must be found again."""
         assert self._ids is not None
-        if self._deleted:
-            return change.change in ("create", "restore")  # maybe ours again, or a new one by that name
-        if change.configuration_id != self._ids[1] or change.version <= (self.version or 0):
+        client = self._client()
+        if self._deleted:  # ours restored, or another made under its name?
+            if change.change not in ("create", "restore"):
+                return False
+            if change.configuration_id == self._ids[1] or change.configuration_id is None:
+                return change.configuration_id is not None
+            try:
+                other = await client.call(calls.get_configuration(change.configuration_id, fresh=True))
+            except NotFound:
+                return False
+            return other.name == self.configuration_name
+        held = self.current
+        if change.configuration_id != self._ids[1]:
+            return False
+        if held is not None and not held.from_cache and change.version <= held.version:
             return False
         if change.change == "delete":
             self._deleted = True
             self._report(_not_found(f"configuration {self.configuration_name!r}: it was deleted"))
             return False
-        self._swap(await self._client().call(calls.get_configuration(self._ids[1], fresh=True)))
+        # The revision this change made, not what is current by now: a good version followed at
+        # once by a bad one is still taken.
+        revision = await client.call(calls.get_revision(self._ids[1], change.version))
+        self._swap(_configuration_of(revision, held))
         return False
 
-    def _swap(self, current: Configuration, strict: bool = False) -> None:
-        if self.version is not None and current.version <= self.version and not self.from_cache:
-            return
+    def _swap(self, current: Configuration, strict: bool = False, reload: bool = False) -> None:
+        """Take `current` if it is newer (on a reload: if it is another version) and validates."""
+        held = self.current
+        same = held is not None and not held.from_cache and held.configuration is not None
+        if same and held.configuration.id == current.id:  # type: ignore[union-attr]
+            if current.version == held.version or (current.version < held.version and not reload):  # type: ignore[union-attr]
+                return
         try:
             value = self.model.model_validate(current.config)
         except ValidationError as invalid:
             if strict:
                 raise
             return self._report(invalid)
-        if self.cache_path is not None:  # first: once the value is swapped, the copy holds it too
-            cache_file.write(
-                self.cache_path, self.application, self.configuration_name, current.version, current.config
-            )
-        old, self.value, self.configuration = self.value, value, current
-        self.version, self.last_error, self.from_cache = current.version, None, False
-        if old is not None and old != value:
+        unwritable = None
+        if self.cache_path is not None:  # before the swap: once the value shows, the copy holds it too
+            try:
+                cache_file.write(
+                    self.cache_path, self._client().connection.url, self.application, self.configuration_name,
+                    current.version, current.config,
+                )  # fmt: skip
+            except OSError as failure:  # the copy is a fallback: the value is swapped all the same
+                unwritable = failure
+        self.current = Current(value, current.version, current)
+        self.last_error = None
+        if unwritable is not None:
+            self._report(unwritable)
+        if held is not None and held.value != value:
             for callback in self.subscribers:
-                callback(old, value)
+                try:
+                    callback(held.value, value)
+                except Exception as error:  # a subscriber's failure is reported, not ours
+                    self._report(error)
 
     def _load_cache(self) -> bool:
-        cached = (
-            None
-            if self.cache_path is None
-            else cache_file.read(self.cache_path, self.application, self.configuration_name)
-        )
+        if self.cache_path is None:
+            return False
+        url = self._client().connection.url
+        cached = cache_file.read(self.cache_path, url, self.application, self.configuration_name)
         if cached is None:
             return False
         version, config = cached
         try:
-            self.value = self.model.model_validate(config)
+            value = self.model.model_validate(config)
         except ValidationError:
             return False  # written by an older model, say: not a value this one can serve
-        self.version, self.from_cache = version, True
+        self.current = Current(value, version, None, from_cache=True)
         return True
 
     def _report(self, error: Exception) -> None:
         self.last_error = error
         for handler in self.error_handlers:
-            handler(error)
+            try:
+                handler(error)
+            except Exception:  # a failing error handler has no one left to tell
+                pass
+
+
+def _configuration_of(revision: Revision, held: "Current[Any] | None") -> Configuration:
+    """The configuration as revision `revision` left it."""
+    created = held.configuration.created_at if held and held.configuration else revision.changed_at
+    return Configuration(
+        id=revision.configuration_id,
+        application_id=revision.application_id,
+        name=revision.name,
+        comments=revision.comments,
+        config=revision.config,
+        version=revision.version,
+        created_at=created,
+        updated_at=revision.changed_at,
+    )
 
 
 class Observed(Generic[M]):
@@ -172,40 +235,49 @@ class Observed(Generic[M]):
 
     _follower: Follower[M]
 
+    def _current(self) -> Current[M]:
+        current = self._follower.current
+        if current is None:
+            raise RuntimeError("not started: use the LiveConfig as a context manager")
+        return current
+
     @property
     def value(self) -> M:
         """The current value, validated into the model."""
-        if self._follower.value is None:
-            raise RuntimeError("not started: use the LiveConfig as a context manager")
-        return self._follower.value
+        return self._current().value
 
     @property
     def version(self) -> int | None:
-        return self._follower.version
+        current = self._follower.current
+        return None if current is None else current.version
 
     @property
     def configuration(self) -> Configuration | None:
         """The configuration the value was read from (None while served from the cache file)."""
-        return self._follower.configuration
-
-    @property
-    def last_error(self) -> Exception | None:
-        """Why the newest change was not taken (a ValidationError, the service unreachable, the
-        configuration deleted), None after a good one."""
-        return self._follower.last_error
+        current = self._follower.current
+        return None if current is None else current.configuration
 
     @property
     def from_cache(self) -> bool:
         """True while the value is the cached copy, the service not reached since starting."""
-        return self._follower.from_cache
+        current = self._follower.current
+        return current is not None and current.from_cache
+
+    @property
+    def last_error(self) -> Exception | None:
+        """Why the newest change was not taken (a ValidationError, the configuration deleted),
+        or why the service cannot be followed now (Unavailable, a failing subscriber, an unwritable
+        cache file); None again after the next change taken."""
+        return self._follower.last_error
 
     def subscribe(self, callback: Swap[M]) -> Swap[M]:
-        """Call `callback(old, new)` after each swap of the value (on the watching thread or loop)."""
+        """Call `callback(old, new)` after each swap of the value (on the watching thread or loop;
+        an exception it raises is reported as `last_error`)."""
         self._follower.subscribers = (*self._follower.subscribers, callback)
         return callback
 
     def on_error(self, callback: ErrorHandler) -> ErrorHandler:
-        """Call `callback(error)` whenever a change is not taken (see `last_error`)."""
+        """Call `callback(error)` whenever a change is not taken or the service cannot be followed."""
         self._follower.error_handlers = (*self._follower.error_handlers, callback)
         return callback
 

@@ -1,6 +1,7 @@
 import asyncio
 import json
 import os
+import socket
 import stat
 import threading
 import time
@@ -87,7 +88,14 @@ def test_names_that_do_not_exist_or_a_value_that_does_not_validate_fail_the_star
         LiveConfig(Database, client, "billing", "database").__enter__()
     with pytest.raises(ValueError):
         LiveConfig(Database, client, "billing", "database", startup="later").__enter__()
-    assert threading.active_count() < 20  # the failed starts left no thread behind
+
+
+def test_a_failed_start_leaves_no_thread_behind(client, database):
+    before = threading.active_count()
+    for _ in range(3):
+        with pytest.raises(NotFound):
+            LiveConfig(Database, client, "billing", "nope").__enter__()
+    assert threading.active_count() == before
 
 
 def test_started_while_the_service_is_down_fail_raises_at_once_and_wait_after_its_timeout():
@@ -141,3 +149,69 @@ def test_the_async_live_config_follows_on_the_running_loop(service, database):
 def test_the_value_is_unavailable_before_the_start(client):
     with pytest.raises(RuntimeError):
         LiveConfig(Database, client, "billing", "database").value  # noqa: B018
+
+
+def test_a_failing_subscriber_is_reported_and_the_value_still_follows(client, database):
+    errors = []
+    with LiveConfig(Database, client, "billing", "database") as live:
+        live.on_error(errors.append)
+        live.on_error(lambda error: 1 / 0)  # a broken handler stops nothing either
+        live.subscribe(lambda old, new: 1 / 0)
+        client.update_configuration(database.id, name="database", config={"host": "db2"})
+        wait_for(lambda: live.value.host == "db2" and errors)
+        assert isinstance(errors[0], ZeroDivisionError)
+        client.update_configuration(database.id, name="database", config={"host": "db3"})
+        wait_for(lambda: live.value.host == "db3")
+
+
+def test_a_good_version_followed_at_once_by_a_bad_one_is_still_taken(client, database):
+    seen = []
+    with LiveConfig(Database, client, "billing", "database") as live:
+        live.subscribe(lambda old, new: seen.append(new.host))
+        client.update_configuration(database.id, name="database", config={"host": "db2"})
+        client.update_configuration(database.id, name="database", config={"host": None})
+        wait_for(lambda: isinstance(live.last_error, ValidationError))
+        assert (live.value.host, live.version, seen) == ("db2", 2, ["db2"])
+
+
+def test_a_configuration_deleted_and_made_again_under_its_name_is_followed_anew(client, database):
+    with LiveConfig(Database, client, "billing", "database") as live:
+        client.update_configuration(database.id, name="database", config={"host": "db2"})
+        wait_for(lambda: live.version == 2)
+        client.delete_configuration(database.id)
+        wait_for(lambda: isinstance(live.last_error, NotFound))
+        client.create_configuration(database.application_id, "other", {"host": "x"})  # not ours: still deleted
+        again = client.create_configuration(database.application_id, "database", {"host": "db9"})
+        wait_for(lambda: live.value.host == "db9")
+        assert (live.version, live.configuration.id, live.last_error) == (1, again.id, None)
+
+
+def test_a_cache_file_that_cannot_be_written_is_reported_and_the_value_swapped_all_the_same(client, database, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with LiveConfig(Database, client, "billing", "database", cache_path=tmp_path / "a-file" / "copy.json") as live:
+        assert isinstance(live.last_error, OSError) and live.value.host == "db1"
+        client.update_configuration(database.id, name="database", config={"host": "db2"})
+        wait_for(lambda: live.value.host == "db2")
+
+
+def test_losing_the_service_after_the_start_is_reported(service_process):
+    with ConfigClient(service_process.url, backoff=FAST) as client:
+        app = client.create_application("billing")
+        client.create_configuration(app.id, "database", {"host": "db1"})
+        with LiveConfig(Database, client, "billing", "database") as live:
+            service_process.stop()
+            wait_for(lambda: isinstance(live.last_error, Unavailable), 10)
+            assert live.value.host == "db1"
+
+
+def test_no_start_outlasts_its_timeout_even_when_the_service_never_answers():
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, then says nothing
+    try:
+        with ConfigClient(f"http://127.0.0.1:{silent.getsockname()[1]}", backoff=FAST, timeout=10) as client:
+            for startup in ("fail", "wait"):
+                started = time.monotonic()
+                with pytest.raises(Unavailable):
+                    LiveConfig(Database, client, "billing", "database", startup=startup, startup_timeout=1).__enter__()
+                assert time.monotonic() - started < 2
+    finally:
+        silent.close()

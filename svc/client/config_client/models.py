@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-ChangeKind = Literal["create", "update", "delete", "restore"]
+ChangeKind = str  # create, update, delete or restore (a newer service may add kinds)
 
 
 class Model(BaseModel):

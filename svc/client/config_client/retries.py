@@ -14,6 +14,8 @@ T = TypeVar("T")
 
 # Failures where the request never reached the service: nothing can have been written.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# A request that cannot be sent at all (no scheme, a malformed URL): trying again cannot help.
+UNSENDABLE = (httpx.UnsupportedProtocol, httpx.InvalidURL)
 
 
 class Safety(enum.Enum):
@@ -24,7 +26,6 @@ class Safety(enum.Enum):
     READ = "read"  # GET: any number of times
     KEYED = "keyed"  # a create or a transaction with its Idempotency-Key: the service answers a retry once
     CONDITIONAL = "conditional"  # a write with If-Match: a second one cannot overwrite anyone's change
-    REPEATABLE = "repeatable"  # a write whose repeat changes nothing more (an import compares first)
     ONCE = "once"  # anything else: never after an unknown outcome
 
 
@@ -79,11 +80,16 @@ class Attempts(Generic[T]):
             if settled is not None:
                 return settled
         if isinstance(error, Unavailable):
-            sure = response.status_code == 503 and not error.outcome_unknown  # it wrote nothing
+            # Only the service's own 503 (problem+json, not outcome-unknown) says it wrote nothing:
+            # a proxy's 503 may come after the service committed.
+            own = response.headers.get("content-type", "").startswith("application/problem+json")
+            sure = response.status_code == 503 and own and not error.outcome_unknown
             return self._again(error, uncertain=not sure, retry_after=error.retry_after)
         raise error
 
     def failed(self, failure: httpx.TransportError) -> "Done[T] | Retry | Confirm[T]":
+        if isinstance(failure, UNSENDABLE):
+            raise unreachable(failure, False)
         uncertain = not isinstance(failure, NOT_SENT)
         return self._again(unreachable(failure, uncertain or self.uncertain), uncertain)
 

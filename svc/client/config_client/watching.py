@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 
 import httpx
+from pydantic import ValidationError
 
 from config_client.calls import API
 from config_client.errors import FeedReset, Unavailable, error_for
@@ -63,12 +64,13 @@ class Following:
         self.parser = EventParser()  # a new connection starts a new stream of events
         return {"params": params, "headers": {"Last-Event-ID": str(self.last_seq), "Accept": "text/event-stream"}}
 
-    def refused(self, response: httpx.Response) -> None:
+    def refused(self, response: httpx.Response) -> Unavailable:
         """A connection answered with something else than the stream (its body read): a 503 is
-        tried again, anything else (401, 403, 422, ...) raised."""
+        tried again (returned), anything else (401, 403, 422, ...) raised."""
         error = error_for(response)
         if not isinstance(error, Unavailable):
             raise error
+        return error
 
     def line(self, line: str) -> Change | None:
         """The change this line completes, if it is one not yielded before."""
@@ -79,7 +81,12 @@ class Following:
             raise FeedReset(int(json.loads(event.data)["last_seq"]))
         if event.event != "change":
             return None
-        change = Change.model_validate_json(event.data)
+        try:
+            change = Change.model_validate_json(event.data)
+        except ValidationError:  # not one this client can read: passed over, by its id
+            if event.id is not None and event.id.isdigit():
+                self.last_seq = max(self.last_seq, int(event.id))
+            return None
         if change.seq <= self.last_seq:
             return None  # a reconnect never repeats one, but the guarantee is kept here too
         self.last_seq = change.seq

@@ -35,6 +35,16 @@ def test_changes_are_yielded_once_each_in_order_and_the_resume_point_follows_the
     assert following.request()["headers"]["Last-Event-ID"] == "7"
 
 
+def test_a_change_this_client_cannot_read_is_passed_over_by_its_id():
+    following = Following(1, None)
+    for line in ("id: 2", "event: change", 'data: {"seq": "two"}', ""):
+        assert following.line(line) is None
+    assert following.last_seq == 2
+    for line in ("id: 3", "event: change", "data: " + CHANGE % 3):
+        following.line(line)
+    assert following.line("").seq == 3
+
+
 def test_a_reset_raises_with_the_seq_to_start_from():
     following = Following(90, None)
     assert following.request()["params"] == {}

@@ -117,9 +117,12 @@ def test_the_readmes_fastapi_app_follows_its_configuration_live(database_url, tm
         spec = importlib.util.spec_from_file_location("shop", tmp_path / "shop.py")
         shop = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(shop)
+        with ConfigClient(base, token) as client:
+            shop_id = client.create_application("shop").id  # as the README's configctl put does
+            client.create_configuration(shop_id, "limits", {"max_items": 50})
         with TestClient(shop.app) as app, ConfigClient(base, token) as client:
             assert app.get("/checkout", params={"items": 60}).json()["ok"] is False
-            limits = client.find_configuration(client.find_application("shop").id, "limits")
+            limits = client.find_configuration(shop_id, "limits")
             client.update_configuration(limits.id, name="limits", config={"max_items": 100, "discount_percent": 5})
             deadline = time.monotonic() + 1
             while app.get("/checkout", params={"items": 60}).json() != {"ok": True, "discount_percent": 5}:
