@@ -18,6 +18,7 @@ from config_client.errors import (
 )
 from config_client.live import AsyncLiveConfig, LiveConfig
 from config_client.models import (
+    KEEP,
     Application,
     Change,
     ChangePage,
@@ -29,6 +30,7 @@ from config_client.models import (
     Revision,
     Token,
     TransactionResult,
+    Validation,
 )
 from config_client.retries import Backoff
 
@@ -43,6 +45,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "KEEP",
     "Application",
     "AsyncConfigClient",
     "AsyncLiveConfig",
@@ -69,4 +72,5 @@ __all__ = [
     "TransactionResult",
     "Unauthorized",
     "Unavailable",
+    "Validation",
 ]

@@ -12,17 +12,20 @@ from config_client.calls import Call, Page
 from config_client.connection import Connection
 from config_client.errors import unreachable
 from config_client.models import (
+    KEEP,
     Application,
     Change,
     ChangePage,
     Configuration,
     ExportDocument,
     ImportPlan,
+    Keep,
     Me,
     NewToken,
     Revision,
     Token,
     TransactionResult,
+    Validation,
 )
 from config_client.retries import Attempts, Backoff, Confirm, Done
 from config_client.watching import RECONNECT, STREAM_PATH, Following
@@ -113,9 +116,14 @@ class AsyncConfigClient:
     # --- configurations -------------------------------------------------------------------
 
     async def create_configuration(
-        self, application_id: str, name: str, config: dict[str, Any], comments: str | None = None
+        self,
+        application_id: str,
+        name: str,
+        config: dict[str, Any],
+        comments: str | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> Configuration:
-        return await self.call(calls.create_configuration(application_id, name, config, comments))
+        return await self.call(calls.create_configuration(application_id, name, config, comments, schema))
 
     async def get_configuration(self, id: str, fresh: bool = False) -> Configuration:
         return await self.call(calls.get_configuration(id, fresh))
@@ -137,8 +145,17 @@ class AsyncConfigClient:
         config: dict[str, Any],
         comments: str | None = None,
         if_match: int | None = None,
+        schema: dict[str, Any] | None | Keep = KEEP,
     ) -> Configuration:
-        return await self.call(calls.update_configuration(id, name, config, comments, if_match))
+        """A full replacement of name, comments and config; `schema` too when given (KEEP, the
+        default, leaves the stored one; None removes it)."""
+        return await self.call(calls.update_configuration(id, name, config, comments, if_match, schema))
+
+    async def validate(
+        self, id: str, config: dict[str, Any] | Keep = KEEP, schema: dict[str, Any] | None | Keep = KEEP
+    ) -> Validation:
+        """Would this write be accepted (KEEP: the stored config or schema)? Writes nothing."""
+        return await self.call(calls.validate(id, config, schema))
 
     async def delete_configuration(self, id: str, if_match: int | None = None) -> None:
         return await self.call(calls.delete_configuration(id, if_match))

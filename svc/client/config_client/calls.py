@@ -11,16 +11,19 @@ from pydantic import BaseModel, TypeAdapter
 
 from config_client.errors import PreconditionFailed
 from config_client.models import (
+    KEEP,
     Application,
     ChangePage,
     Configuration,
     ExportDocument,
     ImportPlan,
+    Keep,
     Me,
     NewToken,
     Revision,
     Token,
     TransactionResult,
+    Validation,
 )
 from config_client.retries import Safety
 
@@ -142,10 +145,14 @@ def export_application(id: str) -> Call[ExportDocument]:
 
 
 def create_configuration(
-    application_id: str, name: str, config: dict[str, Any], comments: str | None = None
+    application_id: str,
+    name: str,
+    config: dict[str, Any],
+    comments: str | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> Call[Configuration]:
     body = {"application_id": application_id, "name": name, "comments": comments, "config": config}
-    return _keyed("POST", f"{API}/configurations", model(Configuration), body)
+    return _keyed("POST", f"{API}/configurations", model(Configuration), {**body, "schema": schema})
 
 
 def get_configuration(id: str, fresh: bool = False) -> Call[Configuration]:
@@ -161,13 +168,19 @@ def list_configurations(
 
 
 def update_configuration(
-    id: str, name: str, config: dict[str, Any], comments: str | None, if_match: int | None
+    id: str,
+    name: str,
+    config: dict[str, Any],
+    comments: str | None,
+    if_match: int | None,
+    schema: dict[str, Any] | None | Keep = KEEP,
 ) -> Call[Configuration]:
-    body = {"name": name, "comments": comments, "config": config}
+    body = {"name": name, "comments": comments, "config": config, **_schema(schema)}
 
     def confirm(stale: PreconditionFailed) -> Call[Configuration]:
         def same(stored: Configuration) -> bool:
-            return (stored.name, stored.comments, stored.config) == (name, comments, config)
+            wanted = stored.json_schema if isinstance(schema, Keep) else schema
+            return (stored.name, stored.comments, stored.config, stored.json_schema) == (name, comments, config, wanted)
 
         return _confirming(get_configuration(id, fresh=True), stale, if_match, same)
 
@@ -180,6 +193,18 @@ def update_configuration(
         headers=_if_match(if_match),
         confirm=confirm,
     )
+
+
+def validate(
+    id: str, config: dict[str, Any] | Keep = KEEP, schema: dict[str, Any] | None | Keep = KEEP
+) -> Call[Validation]:
+    """Would a write of `config` and `schema` (KEEP: the stored one) be accepted? Writes nothing."""
+    body = {**({} if isinstance(config, Keep) else {"config": config}), **_schema(schema)}
+    return Call("POST", f"{API}/configurations/{id}/validate", model(Validation), json=body)
+
+
+def _schema(schema: dict[str, Any] | None | Keep) -> dict[str, Any]:
+    return {} if isinstance(schema, Keep) else {"schema": schema}
 
 
 def delete_configuration(id: str, if_match: int | None) -> Call[None]:

@@ -302,6 +302,8 @@ def apply(client: ConfigClient, args: argparse.Namespace) -> int:
     _show_plan(plan, json_out, args.dry_run)
     if not plan.changes:
         return EXIT_OK
+    if args.dry_run and _refused_by_schemas(client, plan):
+        return EXIT_FAILED
     if args.dry_run:
         return EXIT_CHANGES if args.exit_code else EXIT_OK
     _run(client, plan)
@@ -312,6 +314,21 @@ def apply(client: ConfigClient, args: argparse.Namespace) -> int:
     else:
         print(done)
     return EXIT_OK
+
+
+def _refused_by_schemas(client: ConfigClient, plan: Plan) -> bool:
+    """Ask the service whether each update would fit its configuration's schema (the write
+    itself would be refused otherwise); say which would not. True when one would not."""
+    refused = False
+    for step in plan.changes:
+        operation = step.operation or {}
+        if operation.get("op") != "update_configuration":
+            continue
+        check = client.validate(operation["id"], config=operation["body"]["config"])
+        for error in check.errors:
+            note(f"{step.target}: refused by its schema: {_location(error.get('loc'))}: {error.get('msg')}")
+            refused = True
+    return refused
 
 
 def _show_plan(plan: Plan, json_out: bool, dry_run: bool) -> None:

@@ -453,3 +453,16 @@ def test_the_installed_command_exits_with_mains_status_and_no_traceback(service)
         [sys.executable, "-m", "config_client.cli", "get", "nothing/db"], env=env, capture_output=True, text=True
     )
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "configctl: no application named 'nothing'\n")
+
+
+def test_apply_dry_run_asks_the_service_whether_each_update_fits_its_schema(service, client, tmp_path, capsys):
+    app = client.create_application("guarded")
+    schema = {"type": "object", "properties": {"port": {"type": "integer"}}}
+    client.create_configuration(app.id, "db", {"port": 1}, schema=schema)
+    (tmp_path / "guarded").mkdir()
+    (tmp_path / "guarded" / "db.json").write_text('{"port": "not a number"}')
+    status = main(["--url", service.url, "--token", service.token, "apply", str(tmp_path), "--dry-run"])
+    assert status == 1
+    assert "guarded/db: refused by its schema: body.config.port: must be of type integer" in capsys.readouterr().err
+    (tmp_path / "guarded" / "db.json").write_text('{"port": 2}')
+    assert main(["--url", service.url, "--token", service.token, "apply", str(tmp_path), "--dry-run"]) == 0

@@ -12,17 +12,20 @@ from config_client.calls import Call, Page
 from config_client.connection import Connection
 from config_client.errors import unreachable
 from config_client.models import (
+    KEEP,
     Application,
     Change,
     ChangePage,
     Configuration,
     ExportDocument,
     ImportPlan,
+    Keep,
     Me,
     NewToken,
     Revision,
     Token,
     TransactionResult,
+    Validation,
 )
 from config_client.retries import Attempts, Backoff, Confirm, Done
 from config_client.watching import RECONNECT, STREAM_PATH, Following
@@ -112,9 +115,14 @@ class ConfigClient:
     # --- configurations -------------------------------------------------------------------
 
     def create_configuration(
-        self, application_id: str, name: str, config: dict[str, Any], comments: str | None = None
+        self,
+        application_id: str,
+        name: str,
+        config: dict[str, Any],
+        comments: str | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> Configuration:
-        return self.call(calls.create_configuration(application_id, name, config, comments))
+        return self.call(calls.create_configuration(application_id, name, config, comments, schema))
 
     def get_configuration(self, id: str, fresh: bool = False) -> Configuration:
         return self.call(calls.get_configuration(id, fresh))
@@ -136,8 +144,17 @@ class ConfigClient:
         config: dict[str, Any],
         comments: str | None = None,
         if_match: int | None = None,
+        schema: dict[str, Any] | None | Keep = KEEP,
     ) -> Configuration:
-        return self.call(calls.update_configuration(id, name, config, comments, if_match))
+        """A full replacement of name, comments and config; `schema` too when given (KEEP, the
+        default, leaves the stored one; None removes it)."""
+        return self.call(calls.update_configuration(id, name, config, comments, if_match, schema))
+
+    def validate(
+        self, id: str, config: dict[str, Any] | Keep = KEEP, schema: dict[str, Any] | None | Keep = KEEP
+    ) -> Validation:
+        """Would this write be accepted (KEEP: the stored config or schema)? Writes nothing."""
+        return self.call(calls.validate(id, config, schema))
 
     def delete_configuration(self, id: str, if_match: int | None = None) -> None:
         return self.call(calls.delete_configuration(id, if_match))

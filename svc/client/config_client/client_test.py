@@ -287,3 +287,21 @@ def test_a_watch_across_a_listener_kill_and_a_service_restart_yields_every_chang
         assert not thread.is_alive(), f"the watch saw {seen}"
         feed = [c.seq for c in client.changes(after=after, application_id=app.id).changes]
     assert seen == feed == list(range(after + 1, after + wanted + 1))
+
+
+def test_a_configurations_schema_is_set_kept_enforced_checked_and_removed(client):
+    app = client.create_application("billing")
+    schema = {"type": "object", "properties": {"port": {"type": "integer"}}, "required": ["port"]}
+    made = client.create_configuration(app.id, "db", {"port": 5432}, schema=schema)
+    assert made.json_schema == schema and client.get_configuration(made.id).json_schema == schema
+    with pytest.raises(InvalidRequest) as refused:
+        client.update_configuration(made.id, name="db", config={"port": "x"})  # KEEP: the stored schema holds
+    assert refused.value.errors[0]["type"] == "schema" and refused.value.errors[0]["loc"] == ["body", "config", "port"]
+    check = client.validate(made.id, config={"port": "x"})
+    assert not check.valid and check.errors[0]["msg"] == "must be of type integer"
+    assert client.validate(made.id).valid and client.validate(made.id, config={}, schema=None).valid
+    freed = client.update_configuration(made.id, name="db", config={"port": "x"}, schema=None)
+    assert freed.json_schema is None and client.revision(made.id, 1).json_schema == schema
+    exported = client.export_application(app.id)
+    assert exported.configurations[0].json_schema is None
+    assert "schema" in exported.model_dump(mode="json")["configurations"][0]  # on the wire as `schema`

@@ -224,6 +224,7 @@ def _configuration_of(revision: Revision, held: "Current[Any] | None") -> Config
         name=revision.name,
         comments=revision.comments,
         config=revision.config,
+        json_schema=revision.json_schema,
         version=revision.version,
         created_at=created,
         updated_at=revision.changed_at,

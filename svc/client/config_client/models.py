@@ -4,13 +4,29 @@ never breaks an older client."""
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ChangeKind = str  # create, update, delete or restore (a newer service may add kinds)
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, serialize_by_alias=True, validate_by_name=True)
+
+
+class Keep:
+    """A write that leaves the schema out, so the stored one stays (`KEEP`)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep()
+
+
+# A configuration's JSON Schema (draft 2020-12): `.json_schema` in Python, `schema` on the wire
+# (`schema` would shadow pydantic's own).
+def schema_field() -> Any:
+    return Field(None, alias="schema")
 
 
 class Application(Model):
@@ -29,6 +45,7 @@ class Configuration(Model):
     name: str
     comments: str | None = None
     config: dict[str, Any]
+    json_schema: dict[str, Any] | None = schema_field()
     version: int
     created_at: datetime
     updated_at: datetime
@@ -42,6 +59,7 @@ class Revision(Model):
     name: str
     comments: str | None = None
     config: dict[str, Any]
+    json_schema: dict[str, Any] | None = schema_field()
     changed_at: datetime
     changed_by: str
 
@@ -75,6 +93,7 @@ class ExportedConfiguration(Model):
     name: str
     comments: str | None = None
     config: dict[str, Any]
+    json_schema: dict[str, Any] | None = schema_field()
 
 
 class ExportDocument(Model):
@@ -92,6 +111,15 @@ class PlannedConfiguration(Model):
     name: str
     action: str  # create, update, delete or unchanged
     id: str | None
+    errors: list[dict[str, Any]] = []  # a dry run's: how its config does not fit its schema
+
+
+class Validation(Model):
+    """Would a write be accepted: `valid`, and each violation as a 422 lists it (`loc`, `msg`,
+    `type`, `schema_path`)."""
+
+    valid: bool
+    errors: list[dict[str, Any]]
 
 
 class ImportPlan(Model):
