@@ -24,7 +24,7 @@ import httpx
 import psycopg2
 from psycopg2.extras import Json, execute_values
 
-from config_service.bench import auth_cost, etcd
+from config_service.bench import auth_cost, etcd, schema_cost
 from config_service.bench.batch import compare as compare_batch
 from config_service.bench.batch import table as batch_table
 from config_service.bench.fanout import fan_out, put_latency
@@ -61,6 +61,11 @@ AUTH_COST_SCENARIOS = [
     "PUT /api/v1/configurations/{id}",
 ]
 AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 6))
+# What a configuration's JSON Schema costs a PUT: the same PUT to configurations with one and without (schema_cost.py).
+SCHEMA_PUT = "PUT /api/v1/configurations/{id} with a schema"
+SCHEMA_COST_SCENARIOS = {"schema": SCHEMA_PUT, "none": "PUT /api/v1/configurations/{id}"}
+SCHEMA_COST_PAIRS = int(os.environ.get("BENCH_SCHEMA_PAIRS", 6))
+SCHEMA_APPLICATIONS = 100
 SCENARIOS = [
     "GET /health",
     "GET /api/v1/configurations/{id}",
@@ -94,23 +99,33 @@ def sample_config(n: int) -> dict:
 
 
 def seed(connection, applications: int, per_application: int) -> dict:
-    """Insert the data set; return the ids the scenarios pick from."""
-    app_rows, config_rows = [], []
-    for a in range(applications):
+    """Insert the data set; return the ids the scenarios pick from. Besides, SCHEMA_APPLICATIONS
+    more applications whose configurations each carry a schema for their config."""
+    app_rows, config_rows, guarded_rows = [], [], []
+    schema = Json(schema_cost.schema_for(sample_config(7)))
+    for a in range(applications + SCHEMA_APPLICATIONS):
         app_id = new_id()
         app_rows.append((app_id, f"app-{a:05d}", f"seeded application {a}"))
         for c in range(per_application):
-            config_rows.append((new_id(), app_id, f"config-{c:02d}", None, Json(sample_config(a * 100 + c))))
+            row = (new_id(), app_id, f"config-{c:02d}", None, Json(sample_config(a * 100 + c)))
+            if a < applications:
+                config_rows.append((*row, None))
+            else:
+                guarded_rows.append((*row, schema))
     with connection.cursor() as cursor:
         execute_values(cursor, "INSERT INTO applications (id, name, comments) VALUES %s", app_rows)
         execute_values(
             cursor,
-            "INSERT INTO configurations (id, application_id, name, comments, config) VALUES %s",
-            config_rows,
+            "INSERT INTO configurations (id, application_id, name, comments, config, schema) VALUES %s",
+            config_rows + guarded_rows,
             page_size=1000,
         )
     connection.commit()
-    return {"applications": [row[0] for row in app_rows], "configurations": [(row[0], row[2]) for row in config_rows]}
+    return {
+        "applications": [row[0] for row in app_rows[:applications]],
+        "configurations": [(row[0], row[2]) for row in config_rows],
+        "guarded": [(row[0], row[2]) for row in guarded_rows],
+    }
 
 
 # wrk's Lua: a random configuration's (or application's) path, as wrk.format's first two arguments.
@@ -121,7 +136,8 @@ APP_PATH = '"GET", "/api/v1/applications/" .. apps[math.random(#apps)]'
 def lua_script(scenario: str, ids: dict, token: str = "") -> str:
     """A wrk script that sends the scenario's request with random existing ids."""
     apps = ",".join(f'"{id}"' for id in ids["applications"])
-    configs = ",".join(f'{{"{id}","{name}"}}' for id, name in ids["configurations"])
+    picked = ids["guarded"] if scenario == SCHEMA_PUT else ids["configurations"]
+    configs = ",".join(f'{{"{id}","{name}"}}' for id, name in picked)
     body = json.dumps(sample_config(7)).replace("\\", "\\\\").replace('"', '\\"')
     requests = {
         "GET /api/v1/configurations/{id}": f"return wrk.format({CONFIG_PATH}, auth)",
@@ -141,6 +157,7 @@ def lua_script(scenario: str, ids: dict, token: str = "") -> str:
         ' .. "\\", \\"config\\": " .. config .. "}"\n'
         '  return wrk.format("PUT", "/api/v1/configurations/" .. pick[1], headers, body)',
     }
+    requests[SCHEMA_PUT] = requests["PUT /api/v1/configurations/{id}"]  # the same PUT, to configurations with a schema
     return (
         f'apps = {{{apps}}}\nconfigs = {{{configs}}}\nconfig = "{body}"\n'
         f'auth = {{["Authorization"] = "Bearer {token}"}}\n'
@@ -331,7 +348,7 @@ def main() -> int:
             lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
             "bench",
         )[1]
-        results, fan_outs, batches, auth, latency = run_all(database_url, ids)
+        results, fan_outs, batches, auth, latency, schemas = run_all(database_url, ids)
         measured_etcd = measure_etcd()
     finally:
         with admin.cursor() as cursor:
@@ -349,6 +366,7 @@ def main() -> int:
         "put_latency": latency,
         "batch": batches,
         "auth_cost": auth,
+        "schema_cost": schemas,
         "writes_2_vs_1_workers": writes_scaling(results),
         "etcd": measured_etcd,
         "etcd_ratios": etcd.ratios(results, measured_etcd),
@@ -365,17 +383,18 @@ def main() -> int:
         etcd.table(measured_etcd, report["etcd_ratios"]),
         batch_table(batches),
         auth_cost.table(auth),
+        schema_cost.table(schemas),
     ]
     print(f"\nPostgreSQL: {database}\n\n" + "\n\n".join(tables) + f"\n\nsaved {out}")
     return 0
 
 
-def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict]:
+def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict, dict]:
     results: dict[str, dict[str, Any]]
-    results, fan_outs, batches, latency = {}, {}, {}, {}
+    results, fan_outs, batches, latency, schemas = {}, {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
         scripts: dict[str, Path] = {}
-        for scenario in dict.fromkeys(SCENARIOS + AUTH_COST_SCENARIOS):
+        for scenario in dict.fromkeys(SCENARIOS + AUTH_COST_SCENARIOS + list(SCHEMA_COST_SCENARIOS.values())):
             if scenario == "GET /health":
                 continue
             scripts[scenario] = Path(folder) / f"{len(scripts)}.lua"
@@ -401,6 +420,14 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict]
                         f"http://127.0.0.1:{port}", process.pid, ids["configurations"][1:], ids["token"]
                     )
                     print(f"batch: {batches}", flush=True)
+                    schemas = schema_cost.compare(
+                        lambda pid, base_url, scenario: measure(pid, base_url, scenario, scripts[scenario]),
+                        process.pid,
+                        f"http://127.0.0.1:{port}",
+                        SCHEMA_COST_SCENARIOS,
+                        SCHEMA_COST_PAIRS,
+                    )
+                    print(f"schema cost: {schemas}", flush=True)
                     config_id, name = ids["configurations"][0]
                     for kind in FAN_OUT_KINDS:
                         fan_outs[kind] = asyncio.run(
@@ -431,7 +458,7 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict]
                 process.terminate()
                 process.wait(timeout=30)
         auth = measure_auth_cost(database_url, ids, scripts)
-    return results, fan_outs, batches, auth, latency
+    return results, fan_outs, batches, auth, latency, schemas
 
 
 def measure_etcd() -> dict:

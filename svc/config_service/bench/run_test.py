@@ -67,17 +67,27 @@ def test_seed_writes_the_data_set_and_returns_its_ids(database_url):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) AS n, min(jsonb_array_length(jsonb_path_query_array(config, '$.*')))"
-                " AS keys FROM configurations"
+                " AS keys, count(schema) AS guarded FROM configurations"
             )
             row = cursor.fetchone()
     finally:
         connection.close()
     assert (len(ids["applications"]), len(ids["configurations"])) == (3, 6)
-    assert (row["n"], row["keys"]) == (6, run.KEYS_PER_CONFIG)
+    assert len(ids["guarded"]) == 2 * run.SCHEMA_APPLICATIONS
+    assert (row["n"], row["keys"], row["guarded"]) == (
+        6 + 2 * run.SCHEMA_APPLICATIONS,
+        run.KEYS_PER_CONFIG,
+        len(ids["guarded"]),
+    )
 
 
 def test_lua_scripts_pick_existing_ids():
-    ids = {"applications": ["01J0000000000000000000000A"], "configurations": [("01J0000000000000000000000C", "db")]}
+    ids = {
+        "applications": ["01J0000000000000000000000A"],
+        "configurations": [("01J0000000000000000000000C", "db")],
+        "guarded": [("01J0000000000000000000000G", "db")],
+    }
+    assert "01J0000000000000000000000G" in run.lua_script(run.SCHEMA_PUT, ids)
     for scenario in run.SCENARIOS[1:]:
         script = run.lua_script(scenario, ids)
         assert "function request()" in script and "01J0000000000000000000000A" in script
@@ -109,6 +119,8 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
         "SCENARIOS": ["GET /health", "GET /api/v1/configurations/{id}"],
         "AUTH_COST_SCENARIOS": ["GET /api/v1/configurations/{id}"],
         "AUTH_COST_PAIRS": 1,
+        "SCHEMA_COST_PAIRS": 1,
+        "SCHEMA_APPLICATIONS": 2,
     }.items():
         monkeypatch.setattr(run, name, value)
     assert run.main() == 0
@@ -121,6 +133,8 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert report["postgres"]["fsync"] in ("on", "off")
     assert report["fan_out"]["long-poll"]["waiters"] == report["fan_out"]["sse"]["waiters"] == 20
     assert report["batch"]["one transaction"]["operations"] == 9
+    schema_cost = report["schema_cost"]
+    assert schema_cost["schema"]["non_2xx"] == schema_cost["none"]["non_2xx"] == 0 and schema_cost["rps_ratio"] > 0
     assert report["fan_out"]["sse"]["max_ms"] < 5000
     assert report["put_latency"]["waiters"] == 20 and report["writes_2_vs_1_workers"] == {}
     assert report["etcd"] == {} or report["etcd"][etcd.SCENARIOS[1]]["non_2xx"] == 0
