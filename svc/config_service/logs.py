@@ -1,12 +1,14 @@
-"""Logging: UTC timestamps, stderr written in blocks rather than a syscall per line."""
+"""Logging: UTC timestamps, stderr written in blocks rather than a syscall per line; one line of
+text per record, or with LOG_FORMAT=json one JSON object per line."""
 
+import json
 import logging
 import re
 import sys
 import threading
 import time
 from collections import deque
-from typing import TextIO
+from typing import Any, TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FLUSH_EVERY_SECONDS = 0.5
@@ -52,6 +54,36 @@ class UtcFormatter(logging.Formatter):
         return f"{self._text}.{int(record.msecs):03d}Z"
 
 
+# The arguments of an access line (api/observability.py logs them in this order).
+ACCESS_LOGGER = "config_service.access"
+ACCESS_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "token")
+
+
+class JsonFormatter(UtcFormatter):
+    """One JSON object per line: `time` (UTC, RFC 3339), `level`, `logger`, `message`, an access
+    line's fields, and `exception` when there is one. json.dumps escapes every control character
+    (and with ensure_ascii, U+2028 and U+2029 as well), so no input can end the line or the
+    object early; token secrets are redacted as in text lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": _redacted(record.getMessage()),
+        }
+        if record.name == ACCESS_LOGGER and isinstance(record.args, tuple) and len(record.args) == len(ACCESS_FIELDS):
+            fields: dict[str, Any] = dict(zip(ACCESS_FIELDS, record.args, strict=True))
+            line.update(fields, path=_redacted(str(fields["path"])), duration_ms=round(float(fields["duration_ms"]), 3))
+        if record.exc_info:
+            line["exception"] = _redacted(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=True, default=str)
+
+
+def _redacted(text: str) -> str:
+    return TOKEN_SECRET.sub("cfg_[redacted]", text) if "cfg_" in text else text
+
+
 class BufferedHandler(logging.StreamHandler):
     """Keeps records and formats and writes them every half second, or at once from WARNING up.
 
@@ -93,8 +125,9 @@ class BufferedHandler(logging.StreamHandler):
             self.write_out()
 
 
-def configure_logging(level: str, stream=None) -> logging.Logger:
-    """The service's logger at `level`, writing to stderr through one BufferedHandler."""
+def configure_logging(level: str, log_format: str = "text", stream=None) -> logging.Logger:
+    """The service's logger at `level`, writing to stderr through one BufferedHandler, as text
+    lines or (`log_format` "json") JSON objects; uvicorn's own loggers write through it too."""
     # The format names no thread, process or source line: not collecting them saves every line
     # a stack walk and several look-ups (the logging HOWTO's "Optimization" section).
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
@@ -107,8 +140,12 @@ def configure_logging(level: str, stream=None) -> logging.Logger:
                 sys.stderr.fileno(), "w", buffering=65536, encoding="utf-8", errors="backslashreplace", closefd=False
             )
         handler = BufferedHandler(stream)
-        handler.setFormatter(UtcFormatter())
+        handler.setFormatter(JsonFormatter() if log_format == "json" else UtcFormatter())
         logger.addHandler(handler)
+        if log_format == "json":  # every line of the worker one object: uvicorn's too
+            for name in ("uvicorn", "uvicorn.error"):
+                uvicorn_logger = logging.getLogger(name)
+                uvicorn_logger.handlers, uvicorn_logger.propagate = [handler], False
     return logger
 
 

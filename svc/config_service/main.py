@@ -15,6 +15,7 @@ from config_service.api import (
     configurations,
     health,
     me,
+    metrics,
     reference,
     revisions,
     tokens,
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             write_out()
 
-    logger = configure_logging(settings.log_level)
+    logger = configure_logging(settings.log_level, settings.log_format)
     if settings.auth == "off":
         logger.warning("AUTH=off: every request acts as an admin named anonymous (local development only)")
     app = FastAPI(
@@ -120,10 +121,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # api/reference.py serves /docs and /redoc, without a CDN
         redoc_url=None,
     )
-    app.add_middleware(Authenticate, problem=problem, failure=service_problem, enabled=settings.auth != "off")
+    app.add_middleware(
+        Authenticate,
+        problem=problem,
+        failure=service_problem,
+        enabled=settings.auth != "off",
+        metrics_protected=settings.metrics_token_required,
+    )
     app.add_middleware(RequestContext)  # added last, so it runs first: request ids, access log, last-resort 500
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(applications.router)
     app.include_router(configurations.router)
     app.include_router(revisions.router)

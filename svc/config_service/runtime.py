@@ -10,6 +10,7 @@ from config_service.auth.usage import record_usage
 from config_service.db import migrations
 from config_service.db.database import Database, open_database
 from config_service.feed.worker import WorkerFeed, open_feed
+from config_service.metrics.recorder import Recorder, recording
 from config_service.services.schemas import SchemaRules
 from config_service.settings import Settings
 
@@ -22,6 +23,7 @@ class Runtime:
     tokens: TokenRegistry  # this worker's map of usable tokens
     expected_migrations: dict[str, str]  # name -> checksum of every migration this code ships
     schema_rules: SchemaRules  # the limits of configurations' JSON Schemas, from the settings
+    metrics: Recorder  # this worker's counts, flushed to prometheus-client once a second
 
 
 def schema_rules(settings: Settings) -> SchemaRules:
@@ -33,10 +35,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Open the database and the feed, and record token use in the background, until exit."""
     tokens = TokenRegistry()
     expected = {m.name: m.checksum for m in migrations.discover()}
-    async with open_database(settings) as database, open_feed(settings, database, tokens) as feed:
+    async with (
+        open_database(settings) as database,
+        open_feed(settings, database, tokens) as feed,
+        recording(database, feed) as metrics,
+    ):
         usage = asyncio.get_running_loop().create_task(record_usage(database, tokens))
         try:
-            yield Runtime(settings, database, feed, tokens, expected, schema_rules(settings))
+            yield Runtime(settings, database, feed, tokens, expected, schema_rules(settings), metrics)
         finally:
             usage.cancel()
             await asyncio.gather(usage, return_exceptions=True)

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_token_required: bool = False  # GET /metrics then needs a token with the metrics scope (or admin)
     pool_size: int = Field(4, ge=1, le=1000)
     executor_workers: int = Field(4, ge=1, le=1000)
     queue_wait_seconds: float = Field(5.0, gt=0, le=300)

@@ -10,6 +10,7 @@ from config_service.domain.errors import ServiceError
 from config_service.services import tokens
 
 PROTECTED = "/api/v1"
+METRICS_PATH = "/metrics"  # protected too when METRICS_TOKEN_REQUIRED=true
 ADMIN_ONLY = "/api/v1/tokens"
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 MAX_SECRET_LENGTH = 200  # a real one is 47 characters; anything longer is not hashed
@@ -20,6 +21,8 @@ VALIDATE_ONLY = re.compile(r"/api/v1/configurations/[^/]+/validate")
 
 
 def required_scope(method: str, path: str) -> str:
+    if path == METRICS_PATH:
+        return "metrics"
     if path == ADMIN_ONLY or path.startswith(ADMIN_ONLY + "/"):
         return "admin"
     if method in ("GET", "HEAD") or (method == "POST" and VALIDATE_ONLY.fullmatch(path)):
@@ -42,12 +45,18 @@ class Authenticate:
     """Pure ASGI middleware; `problem` builds the refusals and `failure` answers a service error
     met while looking a token up (both the api layer's problem+json)."""
 
-    def __init__(self, app, problem, failure, enabled: bool = True):
+    def __init__(self, app, problem, failure, enabled: bool = True, metrics_protected: bool = False):
         self.app, self._problem, self._failure, self._enabled = app, problem, failure, enabled
+        self._metrics_protected = metrics_protected
+
+    def _protects(self, path: str) -> bool:
+        return (
+            path == PROTECTED or path.startswith(PROTECTED + "/") or (self._metrics_protected and path == METRICS_PATH)
+        )
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == PROTECTED or path.startswith(PROTECTED + "/")):
+        if scope["type"] != "http" or not self._protects(path):
             return await self.app(scope, receive, send)
         state = scope.setdefault("state", {})
         if not self._enabled:
@@ -63,11 +72,15 @@ class Authenticate:
                 except ServiceError as error:  # the database could not vouch for the token: 503, not 500
                     response = self._failure(error, state.get("request_id"))
                     return await response(scope, receive, send)
+        checks = runtime.metrics.token_check
         if principal is None:
+            checks("missing" if secret is None else "unknown")
             return await self._refuse(scope, receive, send, 401, "a valid bearer token is required", CHALLENGE)
         needed = required_scope(scope["method"], path)
         if not principal.has(needed) or (needed == "admin" and principal.limited):
+            checks("insufficient_scope")
             return await self._refuse(scope, receive, send, 403, f"this token lacks the {needed} scope")
+        checks("accepted")
         state["principal"] = principal
         registry.used.add(principal.token_id)
         await self.app(scope, receive, send)

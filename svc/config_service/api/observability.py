@@ -59,13 +59,17 @@ class RequestContext:
             response = problem(500, "an unexpected error occurred", request_id=request_id)
             await response(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            runtime = getattr(scope["app"].state, "runtime", None)  # absent before the lifespan starts
+            if runtime is not None:  # by route template: a path with ids never becomes a label
+                runtime.metrics.request(scope["method"], getattr(scope.get("route"), "path", None), status, seconds)
             principal = scope["state"].get("principal")
             access_log.info(
                 "%s %s %s %.1fms request_id=%s token=%s",
                 scope["method"],
                 scope["path"],
                 status or "-",
-                (time.perf_counter() - started) * 1000,
+                seconds * 1000,
                 request_id,
                 principal.name if principal else "-",
             )

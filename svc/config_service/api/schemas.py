@@ -446,7 +446,7 @@ Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 class TokenCreate(RequestBody):
     name: TokenName
-    scope: Literal["read", "write", "admin"]
+    scope: Literal["read", "write", "admin", "metrics"]
     application_ids: list[Id] | None = Field(default=None, min_length=1, max_length=1000)
     expires_at: Moment | None = None
 

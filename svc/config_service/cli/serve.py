@@ -11,6 +11,7 @@ from config_service.cli import migrate
 from config_service.cli.tokens import ACTOR
 from config_service.db.unit_of_work import run_once
 from config_service.domain.errors import Conflict
+from config_service.metrics import exposition
 from config_service.services import tokens as service_tokens
 from config_service.settings import SettingsError, load_settings
 
@@ -50,6 +51,36 @@ def main() -> int:
         # libuv then accepts one connection at a time and yields, so a burst of new
         # connections spreads over the workers instead of piling onto whichever woke first.
         os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
+    # Several workers write their metrics to files in one folder, summed when scraped.
+    given = bool(os.environ.get(exposition.FOLDER))
+    folder = exposition.prepare_folder(settings.workers)
+    try:
+        serve(settings)
+    finally:
+        exposition.remove_folder(folder, made_here=not given)
+    return 0
+
+
+def uvicorn_log_config(log_format: str) -> dict | None:
+    """uvicorn's own lines (the supervisor's, with several workers) as JSON objects too; None
+    keeps uvicorn's default text lines."""
+    if log_format != "json":
+        return None
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "config_service.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }
+
+
+def serve(settings) -> None:
+    log_config = uvicorn_log_config(settings.log_format)
     uvicorn.run(
         "config_service.main:create_app",
         factory=True,
@@ -65,8 +96,8 @@ def main() -> int:
         access_log=False,  # RequestContext logs each request, with its id
         proxy_headers=False,  # nothing here reads the client address: skip parsing X-Forwarded-*
         timeout_graceful_shutdown=30,
+        log_config=log_config or uvicorn.config.LOGGING_CONFIG,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -63,6 +63,14 @@ class Database:
     # Replaced whole, never changed in place: the executor threads read it while the loop subscribes.
     _observers: tuple["WriteObserver", ...] = ()
     _writing: set[asyncio.Future] = field(default_factory=set)  # writes in flight, until their observers heard
+    saturated: int = 0  # requests refused (503) for want of a free database worker, so far
+
+    def connections_in_use(self) -> int:
+        return len(self.pool._used)  # psycopg2's pool keeps the borrowed connections there
+
+    def queue_depth(self) -> int:
+        """Jobs waiting for an executor thread."""
+        return self.executor._work_queue.qsize()  # the executor's own queue: the jobs not yet started
 
     def subscribe(self, observer: "WriteObserver") -> Callable[[], None]:
         """Tell `observer` of every write from now on; returns the handle that stops it."""
@@ -78,6 +86,11 @@ class Database:
             if (channel := observer.quiet_channel(touched)) is not None:
                 return channel
         return None
+
+    def _give_up(self, job, result: asyncio.Future) -> None:
+        if job.cancel() and not result.done():
+            self.saturated += 1
+            result.set_exception(Unavailable("the service is saturated: no database worker was free in time"))
 
     async def read(self, use_case: Callable[[UnitOfWork], T]) -> T:
         """Run a use case that only reads, each statement on its own (autocommit, no transaction)."""
@@ -149,7 +162,7 @@ class Database:
         )
         if settle is not None:
             result.add_done_callback(settle)  # before this coroutine waits on it: called first
-        timer = loop.call_later(self.queue_wait_seconds, _give_up, job, result)
+        timer = loop.call_later(self.queue_wait_seconds, self._give_up, job, result)
         try:
             # A write's outcome is shielded: its caller's cancellation must not cancel the future
             # that settles it (the job runs on; what it commits still reaches the observers).
@@ -159,11 +172,6 @@ class Database:
             raise
         finally:
             timer.cancel()
-
-
-def _give_up(job, result: asyncio.Future) -> None:
-    if job.cancel() and not result.done():
-        result.set_exception(Unavailable("the service is saturated: no database worker was free in time"))
 
 
 def watchdog_limit_seconds(settings: Settings) -> float:

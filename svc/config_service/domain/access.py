@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from config_service.domain.errors import Forbidden, InvalidReference, NotFound
 
 SCOPES = ("read", "write", "admin")  # each includes the ones before it
+METRICS = "metrics"  # may read GET /metrics, nothing of the API
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class Principal:
     token_id: str | None = None
 
     def has(self, scope: str) -> bool:
+        """Each scope includes the ones before it; `metrics` (scraping /metrics) stands apart,
+        included in admin only."""
+        if METRICS in (scope, self.scope):
+            return self.scope in (scope, "admin")
         return SCOPES.index(self.scope) >= SCOPES.index(scope)
 
     @property

@@ -249,6 +249,16 @@ class ChangeHub:
                 if not future.done():
                     future.set_result(False)
 
+    @property
+    def stream_count(self) -> int:
+        """Streams open now."""
+        return len(self._topics)
+
+    @property
+    def waiter_count(self) -> int:
+        """Requests held for a change now (long-polls and watches)."""
+        return sum(len(waiters) for waiters in self._waiters.values())
+
     def heartbeat(self) -> None:
         """Wake every stream with an empty batch: each may send its keep-alive."""
         for queue in list(self._topics):

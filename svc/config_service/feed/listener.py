@@ -64,6 +64,7 @@ class ChangeListener:
         self._lost = False
         self._connection: Connection | None = None  # the LISTEN connection, while connected
         self.channel: str | None = None  # this listener's own, while connected
+        self.reconnects = 0  # connections lost so far
         self._pid = 0  # its session's backend pid
         self._pinging = False
         self._ping_again = False  # asked for while one was in flight: it names less than what is applied now
@@ -173,6 +174,7 @@ class ChangeListener:
                     if self._due or self._heard > self._hub.seen:
                         await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
+                self.reconnects += 1
                 if self._hub.listening:
                     logger.warning("the change listener lost its connection (%s); reconnecting", type(error).__name__)
                 self._hub.disconnected()

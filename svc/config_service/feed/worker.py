@@ -31,6 +31,7 @@ class WorkerFeed:
         self, cache: ReadCache, hub: ChangeHub, listener: ChangeListener, database: Database, tokens: TokenRegistry
     ):
         self.cache, self.hub, self.listener, self._database, self._tokens = cache, hub, listener, database, tokens
+        self.cache_hits = self.cache_misses = 0  # cacheable reads so far, answered from the cache or not
 
     # What the database tells of this worker's writes (db.database.WriteObserver).
     def committed(self, changes: list[ChangeRow]) -> None:
@@ -93,11 +94,14 @@ class WorkerFeed:
         usable = self.hub.listening and self.cache.enabled and not fresh
         entry = self.cache.get(key) if usable else None
         if entry is None:
+            if usable:
+                self.cache_misses += 1
             token = self.cache.fill_token()
             entry = encode(await load())
             if usable and self.hub.listening:
                 self.cache.fill(key, entry, token)
             return entry
+        self.cache_hits += 1
         access.require_sees(entry.application_id, key[0])
         return entry
 

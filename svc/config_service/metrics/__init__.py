@@ -1,0 +1,1 @@
+"""Prometheus metrics: what the service counts, how it records them cheaply, how they are exposed."""
