@@ -125,7 +125,7 @@ class BufferedHandler(logging.StreamHandler):
             self.write_out()
 
 
-def configure_logging(level: str, log_format: str = "text", stream=None) -> logging.Logger:
+def configure_logging(level: str, stream=None, log_format: str = "text") -> logging.Logger:
     """The service's logger at `level`, writing to stderr through one BufferedHandler, as text
     lines or (`log_format` "json") JSON objects; uvicorn's own loggers write through it too."""
     # The format names no thread, process or source line: not collecting them saves every line

@@ -123,3 +123,64 @@ def test_records_are_formatted_when_written_out_in_the_order_they_came():
     handler.write_out()
     written = stream.getvalue()
     assert formatted == ["first", "second"] and written.index("first") < written.index("second")
+
+
+def test_a_json_line_is_one_object_whatever_the_request_path_holds():
+    import json
+
+    from config_service.logs import ACCESS_LOGGER, JsonFormatter
+
+    hostile = '/api/v1/x"}, {"level": "ERROR\n\r\u2028\u2029\x00\x1b[31m cfg_SECRETSECRETSECRET'
+    entry = logging.LogRecord(
+        ACCESS_LOGGER, logging.INFO, __file__, 1, "%s %s %s %.1fms request_id=%s token=%s", None, None
+    )
+    entry.args = ("GET", hostile, 404, 1.23456, "abc", "ci-reader")
+    entry.created, entry.msecs = 1_800_000_000.25, 250.0
+    line = JsonFormatter().format(entry)
+    assert "\n" not in line and "\u2028" not in line and "\u2029" not in line and "\x1b" not in line
+    parsed = json.loads(line)
+    assert parsed == {
+        "time": "2027-01-15T08:00:00.250Z",
+        "level": "INFO",
+        "logger": ACCESS_LOGGER,
+        "message": parsed["message"],
+        "method": "GET",
+        "path": hostile.replace("cfg_SECRETSECRETSECRET", "cfg_[redacted]"),
+        "status": 404,
+        "duration_ms": 1.235,
+        "request_id": "abc",
+        "token": "ci-reader",
+    }
+    assert "SECRET" not in line
+
+
+def test_a_json_line_of_another_logger_carries_its_message_and_its_traceback():
+    import json
+
+    from config_service.logs import JsonFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        entry = logging.LogRecord("config_service", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info())
+    parsed = json.loads(JsonFormatter().format(entry))
+    assert (parsed["level"], parsed["message"], parsed["logger"]) == ("ERROR", "failed here", "config_service")
+    assert "ValueError: boom" in parsed["exception"] and "method" not in parsed
+
+
+def test_configure_logging_in_json_writes_uvicorns_lines_through_the_same_handler():
+    stream = io.StringIO()
+    logger = logging.getLogger("config_service")
+    kept = list(logger.handlers)
+    logger.handlers = []
+    try:
+        configure_logging("INFO", stream, log_format="json")
+        handler = next(h for h in logger.handlers if isinstance(h, BufferedHandler))
+        assert logging.getLogger("uvicorn.error").handlers == [handler]
+        assert type(handler.formatter).__name__ == "JsonFormatter"
+    finally:
+        logger.handlers = kept
+        for name in ("uvicorn", "uvicorn.error"):
+            logging.getLogger(name).handlers, logging.getLogger(name).propagate = [], True

@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             write_out()
 
-    logger = configure_logging(settings.log_level, settings.log_format)
+    logger = configure_logging(settings.log_level, log_format=settings.log_format)
     if settings.auth == "off":
         logger.warning("AUTH=off: every request acts as an admin named anonymous (local development only)")
     app = FastAPI(

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from config_service.api.bodies import json_body, json_response, next_link, request_body_doc
+from config_service.api.bodies import JSON, json_body, json_response, next_link, request_body_doc
 from config_service.api.conditional import IfMatch, change_seq_header, representation, validators
 from config_service.api.dependencies import (
     Caller,
@@ -217,7 +217,8 @@ async def validate_configuration(
     config, schema = body.config_given(), body.schema_given()
     errors = await db.read(lambda uow: service.validate_configuration(uow, access, str(id), config, schema, rules))
     found = validation_errors(errors)
-    return json_response(ValidationResult.model_validate({"valid": not errors, "errors": found}))
+    result = ValidationResult.model_validate({"valid": not errors, "errors": found})
+    return Response(result.model_dump_json(exclude_none=True), media_type=JSON)  # as a 422 lists them
 
 
 @router.delete(

@@ -44,3 +44,25 @@ def test_the_first_start_with_tokens_makes_and_shows_one_admin_token(empty_datab
     finally:
         output = stop(process)
     assert "first-admin" in output_so_far and secret not in output  # shown once, never logged again
+
+
+def test_json_logs_reach_uvicorns_own_lines_and_text_keeps_its_defaults():
+    assert serve.uvicorn_log_config("text") is None
+    config = serve.uvicorn_log_config("json")
+    assert config["formatters"]["json"]["()"] == "config_service.logs.JsonFormatter"
+    assert config["loggers"]["uvicorn"]["handlers"] == ["stderr"]
+
+
+def test_two_workers_share_a_metrics_folder_made_and_removed_by_serve(empty_database_url, tmp_path):
+    import json
+
+    process, base_url = start_server(empty_database_url, WORKERS="2", LOG_FORMAT="json", TMPDIR=str(tmp_path))
+    try:
+        assert wait_until_ready(process, base_url).status_code == 200
+        assert [p.name.startswith("config-service-metrics-") for p in tmp_path.iterdir()] == [True]
+    finally:
+        output = stop(process)
+    assert list(tmp_path.iterdir()) == []  # removed at exit
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(line["logger"].startswith("uvicorn") for line in lines)  # uvicorn's own lines are JSON too
+    assert all(line.startswith("{") for line in output.splitlines() if "Started server process" in line)

@@ -233,16 +233,29 @@ async function applicationView(id) {
 
 // --- a configuration: edit, conflicts, history ---------------------------------------
 
-function jsonError(text) {
-  // The browser's JSON.parse does not always say where: find the first bad character ourselves.
-  const at = invalidAt(text);
-  if (at !== null) return `not valid JSON at line ${text.slice(0, at).split("\n").length}`;
-  const parsed = JSON.parse(text);
-  return parsed === null || typeof parsed !== "object" || Array.isArray(parsed) ? "config must be a JSON object" : null;
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function invalidAt(text) {
+function jsonError(text, what = "config") {
+  // The browser's JSON.parse does not always say where: find the first bad character ourselves.
+  // A schema may also be empty (or null): no schema.
+  if (what === "schema" && text.trim() === "") return null;
+  const at = invalidAt(text);
+  if (at !== null) return `not valid JSON at line ${lineOf(text, at)}`;
+  const parsed = JSON.parse(text);
+  if (what === "schema") return parsed === null || isObject(parsed) ? null : "the schema must be a JSON object (or empty: no schema)";
+  return isObject(parsed) ? null : "config must be a JSON object";
+}
+
+function lineOf(text, offset) {
+  return text.slice(0, offset).split("\n").length;
+}
+
+function invalidAt(text, visit = null) {
   // A small JSON recogniser: the offset of the first character that cannot continue the text, or null.
+  // `visit(path, [start, end])` hears of every value, by its path (keys and list indices, as strings)
+  // and the span of its key (of the value itself for a list item or the whole document).
   let i = 0;
   const space = () => { while (" \t\n\r".includes(text[i]) && i < text.length) i++; };
   const fail = () => { throw i; };
@@ -257,35 +270,170 @@ function invalidAt(text) {
     if (text[i] !== '"') fail();
     i++;
   }
-  function value() {
+  function value(path, keySpan) {
     space();
+    const start = i;
     const c = text[i];
     if (c === "{" || c === "[") {
       const close = c === "{" ? "}" : "]";
       i++; space();
-      if (text[i] === close) { i++; return; }
-      for (;;) {
-        if (c === "{") { space(); if (text[i] !== '"') fail(); string(); space(); if (text[i] !== ":") fail(); i++; }
-        value(); space();
-        if (text[i] === ",") { i++; continue; }
-        if (text[i] === close) { i++; return; }
-        fail();
+      if (text[i] === close) i++;
+      else {
+        for (let index = 0; ; index++) {
+          let key = String(index), span = null;
+          if (c === "{") {
+            space(); if (text[i] !== '"') fail();
+            const from = i; string(); span = [from, i];
+            if (visit) key = JSON.parse(text.slice(from, i));
+            space(); if (text[i] !== ":") fail(); i++;
+          }
+          value(visit ? [...path, key] : path, span); space();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i] === close) { i++; break; }
+          fail();
+        }
       }
+    } else if (c === '"') string();
+    else if (c === "t") literal("true");
+    else if (c === "f") literal("false");
+    else if (c === "n") literal("null");
+    else {
+      const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+      if (!number) fail();
+      i += number[0].length;
     }
-    if (c === '"') return string();
-    if (c === "t") return literal("true");
-    if (c === "f") return literal("false");
-    if (c === "n") return literal("null");
-    const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!number) fail();
-    i += number[0].length;
+    if (visit) visit(path, keySpan || [start, i]);
   }
   try {
-    value(); space();
+    value([], null); space();
     return i < text.length ? i : null;
   } catch (offset) {
     return offset;
   }
+}
+
+function spansOf(text) {
+  // Where each value of a JSON text is, by its path (a later duplicate key wins, as in JSON.parse);
+  // null when the text does not parse.
+  const spans = new Map();
+  const bad = invalidAt(text, (path, span) => spans.set(JSON.stringify(path), span));
+  return bad === null ? spans : null;
+}
+
+function placeOf(spans, text, parts) {
+  // The span and line of a problem's path: its key, or the nearest enclosing value the text has
+  // (the service names a key only when it is a plain name: "(field)" stands for any other).
+  const known = parts.indexOf("(field)");
+  const path = known < 0 ? [...parts] : parts.slice(0, known);
+  while (path.length && !spans.has(JSON.stringify(path))) path.pop();
+  const [start, end] = spans.get(JSON.stringify(path));
+  const lineEnd = text.indexOf("\n", start);
+  return {start, end: lineEnd >= 0 && lineEnd < end ? lineEnd : end, line: lineOf(text, start)};
+}
+
+function pathText(field, parts, root) {
+  // config.db.host, config.tags[1], as the diff names keys; `root` tells an index from a key.
+  let path = field, node = root;
+  for (const part of parts) {
+    if (part === "(field)") { path += ".(field)"; node = undefined; continue; }
+    const inList = Array.isArray(node);
+    path = step(path, part, inList);
+    node = node !== null && typeof node === "object" ? node[part] : undefined;
+  }
+  return path;
+}
+
+function canonical(value) {
+  // JSON text with keys sorted: equal for equal documents whatever their key order (jsonb's is its own).
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function jsonEditor(id, text, what, attributes = {}) {
+  // A textarea with line numbers beside it. The problems of the last check (each a path inside the
+  // document and a message) are listed under it, path and message, and their lines are marked in
+  // the gutter; the marks follow their keys while the text is edited (and stay put while it does
+  // not parse). Each listed problem's "line N" moves the cursor to its key.
+  const area = el("textarea", {id, spellcheck: "false", wrap: "off", "aria-describedby": `${id}-problems`, ...attributes});
+  area.value = text;
+  const gutter = el("div", {class: "gutter", id: `${id}-gutter`, "aria-hidden": "true"});
+  const message = el("p", {class: "error", id: `${id}-error`});
+  const list = el("ul", {class: "problems", id: `${id}-errors`});
+  const problems = el("div", {id: `${id}-problems`, "aria-live": "polite"}, message, list);
+  let found = [];      // [{parts, msg}] of the last check
+  let places = [];     // where each is in the text
+  let drawn = null;
+
+  function place() {
+    if (!found.length) return (places = []);
+    const spans = spansOf(area.value);
+    if (spans) places = found.map(({parts}) => placeOf(spans, area.value, parts));
+  }
+
+  function jump(where) {
+    area.focus();
+    area.setSelectionRange(where.start, where.end);
+    reveal(where.line);
+  }
+
+  function reveal(line) {
+    const height = parseFloat(getComputedStyle(area).lineHeight) || 19;
+    const top = (line - 1) * height;
+    if (top < area.scrollTop || top > area.scrollTop + area.clientHeight - 2 * height) area.scrollTop = Math.max(0, top - 2 * height);
+    gutter.scrollTop = area.scrollTop;
+  }
+
+  function draw() {
+    const lines = area.value.split("\n").length;
+    const marked = new Set(places.map((where) => where.line));
+    const key = `${lines}:${[...marked].join(",")}`;
+    if (key !== drawn) {
+      drawn = key;
+      gutter.replaceChildren(...Array.from({length: lines}, (_, n) => el("span", {class: marked.has(n + 1) ? "mark" : null}, n + 1)));
+    }
+    gutter.scrollTop = area.scrollTop;
+    let parsed;
+    try { parsed = found.length ? JSON.parse(area.value) : undefined; } catch { parsed = undefined; }
+    list.replaceChildren(...found.map(({parts, msg}, n) => el("li", {},
+      places[n] ? el("button", {type: "button", class: "link", onclick: () => jump(places[n])}, `line ${places[n].line}`) : null,
+      places[n] ? " " : null, el("code", {}, pathText(what, parts, parsed)), ` ${msg}`)));
+    area.setAttribute("aria-invalid", found.length || message.textContent ? "true" : "false");
+  }
+
+  area.oninput = () => {
+    message.textContent = jsonError(area.value, what) || "";
+    place();
+    draw();
+  };
+  area.onscroll = () => (gutter.scrollTop = area.scrollTop);
+  draw();
+  return {
+    area, problems,
+    node: el("div", {class: "editor"}, gutter, area),
+    set(text) {  // new text (the problems stay, placed on it)
+      area.value = text;
+      area.oninput();
+    },
+    say(text) {  // a message on the whole text (a parse error, say)
+      message.textContent = text;
+      draw();
+    },
+    mark(problemList) {  // [{parts, msg}]; [] clears
+      found = problemList;
+      place();
+      draw();
+      if (places.length) reveal(places[0].line);
+    },
+    clear() {
+      message.textContent = "";
+      found = [];
+      places = [];
+      draw();
+    },
+  };
 }
 
 function step(path, key, inList) {
@@ -344,11 +492,13 @@ function summary(before, after) {
 }
 
 function comparable(state) {
-  return {name: state.name, comments: state.comments ?? null, config: state.config};
+  // A schema counts only where there is one: "no schema" on both sides is no difference to show.
+  return {name: state.name, comments: state.comments ?? null, config: state.config, ...(state.schema ? {schema: state.schema} : {})};
 }
 
 function asText(state) {
-  return `name: ${state.name}\ncomments: ${state.comments ?? ""}\n${JSON.stringify(state.config, null, 2)}`;
+  return `name: ${state.name}\ncomments: ${state.comments ?? ""}\n${JSON.stringify(state.config, null, 2)}`
+    + (state.schema ? `\nschema: ${JSON.stringify(state.schema, null, 2)}` : "");
 }
 
 async function configurationView(id) {
@@ -357,43 +507,148 @@ async function configurationView(id) {
   const config = result.data;
   let opened = config.version;
   onScreen = {kind: "configuration", id, version: opened};
-  const name = el("input", {type: "text", id: "name", value: config.name});
-  const comments = el("input", {type: "text", id: "comments", value: config.comments ?? ""});
-  const text = el("textarea", {id: "config", spellcheck: "false"});
-  text.value = JSON.stringify(config.config, null, 2);
-  const errors = {name: el("p", {class: "error", id: "name-error"}), comments: el("p", {class: "error", id: "comments-error"}),
-                  config: el("p", {class: "error", id: "config-error"})};
-  const status = el("p", {class: "note", id: "status"}, `Version ${opened}`);
+  let schema = config.schema;  // the schema of the version opened (or saved): what "unchanged" means
+  const name = el("input", {type: "text", id: "name", value: config.name, "aria-describedby": "name-error"});
+  const comments = el("input", {type: "text", id: "comments", value: config.comments ?? "", "aria-describedby": "comments-error"});
+  const editor = jsonEditor("config", JSON.stringify(config.config, null, 2), "config");
+  const text = editor.area;
+  const schemaEditor = jsonEditor("schema", schemaText(schema), "schema", canWrite()
+    ? {placeholder: '{"type": "object", "properties": {"port": {"type": "integer"}}, "required": ["port"]}'}
+    : {readonly: true});
+  const errors = {name: el("p", {class: "error", id: "name-error", "aria-live": "polite"}),
+                  comments: el("p", {class: "error", id: "comments-error", "aria-live": "polite"})};
+  const status = el("p", {class: "note", id: "status", "aria-live": "polite"}, `Version ${opened}`);
   const conflict = el("section", {id: "conflict"});
   const history = el("section", {id: "history"});
+  const schemaSummary = el("span", {id: "schema-summary"});
+  const schemaNote = el("p", {class: "note", id: "schema-note"});
+  const schemaBox = el("div", {id: "schema-box"},
+    el("label", {for: "schema"}, "JSON Schema (draft 2020-12)"), schemaEditor.node, schemaEditor.problems);
+  const schemaSection = el("details", {id: "schema-section"}, el("summary", {}, "Schema ", schemaSummary), schemaNote, schemaBox);
+
+  function schemaText(value) {
+    return value ? JSON.stringify(value, null, 2) : "";
+  }
+
+  function describeSchema() {
+    schemaSummary.textContent = schema ? "(the config must fit it)" : "(none)";
+    schemaNote.textContent = (schema ? "Every write of this configuration must fit this JSON Schema; Save checks first."
+      : "No schema: any JSON object is accepted.")
+      + (canWrite() ? " Edit it here as JSON (empty: no schema); Save sends it only when you changed it." : "");
+    schemaBox.hidden = !schema && !canWrite();  // a reader has nothing to see when there is none
+  }
+
+  function editedSchema() {
+    // The schema as edited, or undefined while it equals the one opened: the PUT then leaves
+    // `schema` out and the stored one stays (also one someone else set meanwhile).
+    const typed = schemaEditor.area.value.trim();
+    const value = typed === "" ? null : JSON.parse(typed);
+    return canonical(value) === canonical(schema) ? undefined : value;
+  }
 
   function edited() {
-    return {name: name.value, comments: comments.value === "" ? null : comments.value, config: JSON.parse(text.value)};
+    const body = {name: name.value, comments: comments.value === "" ? null : comments.value, config: JSON.parse(text.value)};
+    const changedSchema = editedSchema();
+    return changedSchema === undefined ? body : {...body, schema: changedSchema};
+  }
+
+  function clearProblems() {
+    Object.values(errors).forEach((node) => (node.textContent = ""));
+    name.removeAttribute("aria-invalid");
+    comments.removeAttribute("aria-invalid");
+    editor.clear();
+    schemaEditor.clear();
+  }
+
+  function showProblems(list) {
+    // Each {loc, msg} by the field it names: name and comments next to their inputs, config and
+    // schema in their editors (listed, their lines marked); anything else said with the config.
+    const byEditor = {config: [], schema: []}, general = [];
+    for (const problem of list) {
+      const [where, field, ...parts] = problem.loc.map(String);
+      if (where === "body" && (field === "name" || field === "comments")) {
+        const node = errors[field];
+        node.textContent = node.textContent ? `${node.textContent}; ${problem.msg}` : problem.msg;
+        (field === "name" ? name : comments).setAttribute("aria-invalid", "true");
+      } else if (where === "body" && (field === "config" || (field === "schema" && !schemaBox.hidden))) {
+        byEditor[field].push({parts, msg: problem.msg});
+      } else {
+        const label = problem.loc.slice(1).join(".");
+        general.push(label ? `${label}: ${problem.msg}` : problem.msg);
+      }
+    }
+    editor.mark(byEditor.config);
+    if (general.length) editor.say(general.join("; "));
+    schemaEditor.mark(byEditor.schema);
+    if (byEditor.schema.length) schemaSection.open = true;
+    return `${list.length} ${list.length === 1 ? "problem" : "problems"}, marked below`;
+  }
+
+  async function check() {
+    // Parse both texts, then ask the service whether it would take them (validate writes nothing).
+    // {body, checked} when it would (or could not say: the PUT decides then), else {refused}.
+    clearProblems();
+    const problem = jsonError(text.value);
+    if (problem) {
+      editor.say(problem);
+      return {refused: `the config: ${problem}`};
+    }
+    const schemaProblem = jsonError(schemaEditor.area.value, "schema");
+    if (schemaProblem) {
+      schemaEditor.say(schemaProblem);
+      schemaSection.open = true;
+      return {refused: `the schema: ${schemaProblem}`};
+    }
+    const body = edited();
+    const question = "schema" in body ? {config: body.config, schema: body.schema} : {config: body.config};
+    const answer = await api("POST", `configurations/${id}/validate`, question);
+    if (answer.status === 200 && !answer.data.valid) {
+      const what = answer.data.errors.some((error) => error.loc[1] === "schema")
+        ? "the schema is not one the service accepts" : "the config does not fit the schema";
+      return {refused: `${what} (${showProblems(answer.data.errors)})`};
+    }
+    if (answer.status === 422 && answer.data && answer.data.errors) {
+      return {refused: `${problemText(answer)} (${showProblems(answer.data.errors)})`};
+    }
+    return {body, checked: answer.status === 200};
   }
 
   async function save(version) {
-    Object.values(errors).forEach((node) => (node.textContent = ""));
-    const problem = jsonError(text.value);
-    if (problem) return (errors.config.textContent = problem);
-    const body = edited();
+    const checked = await check();
+    if (checked.refused) return (status.textContent = `Not saved: ${checked.refused}.`);
+    const {body} = checked;
     const saved = await api("PUT", `configurations/${id}`, body, {"If-Match": `"${version}"`});
     if (saved.status === 200) {
       ownVersions.add(`${id}:${saved.data.version}`);
       opened = saved.data.version;
       onScreen.version = opened;
+      schema = saved.data.schema;
+      // Left out, the stored schema stayed, maybe another than the one on screen (an overwrite
+      // after a conflict): show it, or the next Save would send the old text back as a change.
+      if (!("schema" in body)) schemaEditor.set(schemaText(schema));
+      describeSchema();
       conflict.replaceChildren();
       status.textContent = `Saved: version ${opened}`;
       return loadHistory();
     }
     if (saved.status === 412) return showConflict(body);
     if (saved.status === 422 && saved.data.errors) {
-      for (const error of saved.data.errors) (errors[error.loc[1]] || errors.config).textContent = error.msg;
+      status.textContent = `Not saved: ${problemText(saved)} (${showProblems(saved.data.errors)}).`;
       return;
     }
     status.textContent = problemText(saved);
   }
 
-  async function showConflict(mine) {
+  async function checkOnly() {
+    // The same check as Save's, saving nothing; a read token may ask too.
+    const checked = await check();
+    if (checked.refused) status.textContent = `Does not pass: ${checked.refused}.`;
+    else if (!checked.checked) status.textContent = "The service could not check it now.";
+    else if ("schema" in checked.body ? checked.body.schema : schema) status.textContent = "Fits the schema (nothing saved).";
+    else status.textContent = "No schema: any JSON object fits (nothing saved).";
+  }
+
+  async function showConflict(sent) {
     const current = await api("GET", `configurations/${id}`, undefined, {"Cache-Control": "no-cache"});
     if (current.status === 404) {  // deleted meanwhile: its newest revision says by whom
       const newest = ((await api("GET", `configurations/${id}/revisions?limit=1`)).data || [])[0];
@@ -403,6 +658,7 @@ async function configurationView(id) {
         el("div", {class: "actions"}, el("a", {href: `#/applications/${config.application_id}`}, "← Back to the application")));
     }
     const stored = current.data;
+    const mine = {...sent, schema: "schema" in sent ? sent.schema : stored.schema};  // left out: theirs stays
     const revision = (await api("GET", `configurations/${id}/revisions/${stored.version}`)).data;
     const writer = revision && revision.changed_by ? revision.changed_by : "Someone";
     conflict.replaceChildren(
@@ -460,9 +716,11 @@ async function configurationView(id) {
     status,
     el("label", {for: "name"}, "Name"), name, errors.name,
     el("label", {for: "comments"}, "Comments"), comments, errors.comments,
-    el("label", {for: "config"}, "Config (JSON)"), text, errors.config,
+    el("label", {for: "config"}, "Config (JSON)"), editor.node, editor.problems,
+    schemaSection,
     el("div", {class: "actions"},
       el("button", {type: "button", id: "save", disabled: !canWrite(), onclick: () => save(opened)}, "Save"),
+      el("button", {type: "button", id: "check", class: "secondary", onclick: checkOnly}, "Check"),
       el("button", {type: "button", id: "delete", class: "danger", disabled: !canWrite(), onclick: async () => {
         if (!confirm(`Delete the configuration "${config.name}" (version ${opened})? Clients reading it get 404 `
                      + "from now on. Its history stays in the service, and the API can restore any revision "
@@ -474,7 +732,7 @@ async function configurationView(id) {
     conflict,
     history,
   );
-  text.oninput = () => (errors.config.textContent = jsonError(text.value) || "");
+  describeSchema();
   await loadHistory();
 }
 

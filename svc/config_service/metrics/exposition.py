@@ -7,12 +7,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 FOLDER = "PROMETHEUS_MULTIPROC_DIR"
 # The files of gauges that count only live workers name the worker: gauge_livesum_<pid>.db
 LIVE_GAUGE = re.compile(r"gauge_live\w+?_(\d+)\.db")
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The text format every Prometheus (and every scraper that speaks it) reads.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 
 def render() -> bytes:

@@ -71,6 +71,7 @@ def test_adding_many_observations_at_once_is_what_observing_them_one_by_one_give
     for seconds in observations:
         recorder.request("GET", "/x", 200, seconds)
     _add_observations(at_once, recorder._durations[("GET", "/x")])
+
     def samples(histogram):
         return [(s.name, s.labels, s.value) for s in list(histogram.collect())[0].samples if s.name != "one_created"]
 

@@ -1,0 +1,26 @@
+import re
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from config_service.metrics import families
+
+ALL = [value for value in vars(families).values() if isinstance(value, Counter | Gauge | Histogram)]
+# Labels whose values are bounded by the code, never by the data (no ids, no paths, no names).
+BOUNDED_LABELS = {"method", "route", "status", "outcome", "kind", "change"}
+
+
+def test_every_metric_is_named_by_the_conventions():
+    assert len(ALL) == 18
+    for metric in ALL:
+        name = metric._name
+        assert name.startswith("config_service_"), name
+        if isinstance(metric, Counter):
+            assert metric.describe()[0].name + "_total" == name + "_total" and not name.endswith("_total_total")
+        if isinstance(metric, Histogram):
+            assert name.endswith("_seconds"), name
+        assert re.fullmatch(r"[a-z_]+", name) and metric._documentation
+
+
+def test_no_label_can_grow_with_the_data():
+    for metric in ALL:
+        assert set(metric._labelnames) <= BOUNDED_LABELS, (metric._name, metric._labelnames)
