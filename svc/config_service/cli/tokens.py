@@ -38,8 +38,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--scope",
         required=True,
-        choices=["read", "write", "admin"],
-        help="read: GET only; write: read and change configurations; admin: also manage tokens",
+        choices=["read", "write", "admin", "metrics"],
+        help="read: GET only; write: read and change configurations; admin: also manage tokens;"
+        " metrics: GET /metrics only",
     )
     create.add_argument(
         "--application",

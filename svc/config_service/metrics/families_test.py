@@ -24,3 +24,17 @@ def test_every_metric_is_named_by_the_conventions():
 def test_no_label_can_grow_with_the_data():
     for metric in ALL:
         assert set(metric._labelnames) <= BOUNDED_LABELS, (metric._name, metric._labelnames)
+
+
+def test_the_readmes_table_names_every_metric_with_its_type_and_labels():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    rows = re.findall(r"^\| `(config_service_\w+)` \| (\w+) \| ([^|]+) \|", readme, re.M)
+    documented = {name: (kind, labels.strip()) for name, kind, labels in rows}
+    expected = {}
+    for metric in ALL:
+        kind = {Counter: "counter", Gauge: "gauge", Histogram: "histogram"}[type(metric)]
+        name = metric._name + ("_total" if kind == "counter" else "")
+        expected[name] = (kind, ", ".join(f"`{label}`" for label in metric._labelnames) or "-")
+    assert documented == expected
