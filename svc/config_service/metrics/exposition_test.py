@@ -23,7 +23,8 @@ def samples(text: bytes) -> dict:
 
 
 def test_one_worker_renders_its_own_registry(monkeypatch):
-    monkeypatch.delenv(exposition.FOLDER, raising=False)
+    monkeypatch.setenv(exposition.FOLDER, "")
+    monkeypatch.delenv(exposition.FOLDER)
     text = exposition.render()
     assert b"# TYPE config_service_http_requests_total counter" in text
     assert exposition.CONTENT_TYPE.startswith("text/plain; version=0.0.4")
@@ -40,7 +41,8 @@ def test_workers_add_up_and_a_dead_workers_gauges_are_forgotten_but_its_counts_k
 
 
 def test_several_workers_get_an_empty_folder_of_their_own_and_one_worker_none(tmp_path, monkeypatch):
-    monkeypatch.delenv(exposition.FOLDER, raising=False)
+    monkeypatch.setenv(exposition.FOLDER, "")  # recorded first, so that the end of the test restores it
+    monkeypatch.delenv(exposition.FOLDER)
     assert exposition.prepare_folder(1) is None and exposition.FOLDER not in os.environ
     made = exposition.prepare_folder(2)
     assert os.environ[exposition.FOLDER] == made and os.path.isdir(made)
