@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
 from config_service.auth.registry import TokenRegistry
@@ -23,7 +23,7 @@ class Runtime:
     tokens: TokenRegistry  # this worker's map of usable tokens
     expected_migrations: dict[str, str]  # name -> checksum of every migration this code ships
     schema_rules: SchemaRules  # the limits of configurations' JSON Schemas, from the settings
-    metrics: Recorder  # this worker's counts, flushed to prometheus-client once a second
+    metrics: Recorder | None  # this worker's counts, flushed to prometheus-client once a second (METRICS_ENABLED)
 
 
 def schema_rules(settings: Settings) -> SchemaRules:
@@ -38,7 +38,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with (
         open_database(settings) as database,
         open_feed(settings, database, tokens) as feed,
-        recording(database, feed) as metrics,
+        recording(database, feed) if settings.metrics_enabled else nullcontext() as metrics,
     ):
         usage = asyncio.get_running_loop().create_task(record_usage(database, tokens))
         try:

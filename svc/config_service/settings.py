@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    metrics_enabled: bool = True  # false: no GET /metrics, nothing recorded (the bench's baseline)
     metrics_token_required: bool = False  # GET /metrics then needs a token with the metrics scope (or admin)
     pool_size: int = Field(4, ge=1, le=1000)
     executor_workers: int = Field(4, ge=1, le=1000)

@@ -30,6 +30,10 @@ def required_scope(method: str, path: str) -> str:
     return "write"
 
 
+def _uncounted(outcome: str) -> None:
+    pass
+
+
 def bearer(headers) -> bytes | None:
     """The token of `Authorization: Bearer <token>`, as sent (bytes: no decoding on the hot path)."""
     for name, value in headers:
@@ -72,7 +76,7 @@ class Authenticate:
                 except ServiceError as error:  # the database could not vouch for the token: 503, not 500
                     response = self._failure(error, state.get("request_id"))
                     return await response(scope, receive, send)
-        checks = runtime.metrics.token_check
+        checks = runtime.metrics.token_check if runtime.metrics is not None else _uncounted
         if principal is None:
             checks("missing" if secret is None else "unknown")
             return await self._refuse(scope, receive, send, 401, "a valid bearer token is required", CHALLENGE)

@@ -1,6 +1,6 @@
 """GET /metrics: the Prometheus text format, for the whole service however many workers serve it."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Response
 
 from config_service.api.dependencies import CurrentRuntime
 from config_service.domain.errors import ServiceError
@@ -19,6 +19,8 @@ async def metrics(runtime: CurrentRuntime):
     """Counters, histograms and gauges of every worker (see the README's metrics table). Open
     like /health, unless METRICS_TOKEN_REQUIRED=true: then a token with the `metrics` scope (or
     admin) is needed."""
+    if runtime.metrics is None:
+        raise HTTPException(404, "metrics are off here (METRICS_ENABLED=false)")
     runtime.metrics.flush()  # this worker's last second too
     try:
         await runtime.metrics.sample_head()

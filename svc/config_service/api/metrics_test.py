@@ -78,3 +78,12 @@ def test_metrics_are_open_unless_a_token_is_required_then_the_metrics_scope_or_a
         scrape(client, **bearer(admin))
         assert client.get("/api/v1/applications", headers=bearer(scraper)).status_code == 403  # nothing else
         assert client.get("/health").status_code == 200
+
+
+def test_with_metrics_off_nothing_is_recorded_and_there_is_no_metrics_endpoint(database_url):
+    settings = make_settings(database_url, metrics_enabled=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.app.state.runtime.metrics is None
+        assert client.get("/api/v1/applications").status_code == 200
+        response = client.get("/metrics")
+        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"

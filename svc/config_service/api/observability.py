@@ -61,7 +61,7 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             runtime = getattr(scope["app"].state, "runtime", None)  # absent before the lifespan starts
-            if runtime is not None:  # by route template: a path with ids never becomes a label
+            if runtime is not None and runtime.metrics is not None:  # by route template, never the path
                 runtime.metrics.request(scope["method"], getattr(scope.get("route"), "path", None), status, seconds)
             principal = scope["state"].get("principal")
             access_log.info(

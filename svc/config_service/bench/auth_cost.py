@@ -10,17 +10,19 @@ from typing import Any
 SIDES = ("tokens", "off")
 
 
-def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
-    """`servers` maps each side to (pid, base_url); `measure(pid, base_url, scenario)` is one run."""
+def compare(measure, servers: dict, scenarios: list[str], pairs: int, sides: tuple[str, str] = SIDES) -> dict:
+    """`servers` maps each side to (pid, base_url); `measure(pid, base_url, scenario)` is one run.
+    Ratios are of the first side to the second (bench/run.py also compares metrics on and off)."""
     results = {}
+    first, second = sides
     for scenario in scenarios:
-        runs: dict[str, list[Any]] = {side: [] for side in SIDES}
+        runs: dict[str, list[Any]] = {side: [] for side in sides}
         for pair in range(pairs):
-            for side in SIDES if pair % 2 == 0 else reversed(SIDES):
+            for side in sides if pair % 2 == 0 else reversed(sides):
                 runs[side].append(measure(*servers[side], scenario))
-        pairs_of = list(zip(runs["tokens"], runs["off"], strict=False))
-        rps_ratios = [tokens["rps"] / off["rps"] for tokens, off in pairs_of]
-        cpu_ratios = [tokens["cpu_ms_per_request"] / off["cpu_ms_per_request"] for tokens, off in pairs_of]
+        pairs_of = list(zip(runs[first], runs[second], strict=False))
+        rps_ratios = [a["rps"] / b["rps"] for a, b in pairs_of]
+        cpu_ratios = [a["cpu_ms_per_request"] / b["cpu_ms_per_request"] for a, b in pairs_of]
         results[scenario] = {
             **{
                 side: {
@@ -28,7 +30,7 @@ def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
                     "cpu_ms_per_request": statistics.median(run["cpu_ms_per_request"] for run in runs[side]),
                     "non_2xx": sum(run["non_2xx"] + run["socket_errors"] for run in runs[side]),
                 }
-                for side in SIDES
+                for side in sides
             },
             "rps_ratio": statistics.median(rps_ratios),
             "cpu_ratio": statistics.median(cpu_ratios),
@@ -39,14 +41,16 @@ def compare(measure, servers: dict, scenarios: list[str], pairs: int) -> dict:
     return results
 
 
-def table(results: dict) -> str:
+def table(results: dict, sides: tuple[str, str] = SIDES, names: tuple[str, str] = ("tokens", "AUTH=off")) -> str:
+    a, b = names
+    ratio = "/".join(sides)
     lines = [
-        "| 1 worker each, alternating | tokens req/s | AUTH=off req/s | tokens/off req/s (median of pairs) "
-        "| CPU ms/req tokens | AUTH=off | tokens/off CPU |",
+        f"| 1 worker each, alternating | {a} req/s | {b} req/s | {ratio} req/s (median of pairs) "
+        f"| CPU ms/req {a} | {b} | {ratio} CPU |",
         "|---|---|---|---|---|---|---|",
     ]
     for scenario, row in results.items():
-        tokens, off = row["tokens"], row["off"]
+        tokens, off = row[sides[0]], row[sides[1]]
         lines.append(
             f"| `{scenario}` | {tokens['rps_median']:,.0f} | {off['rps_median']:,.0f} | {row['rps_ratio']:.1%} "
             f"| {tokens['cpu_ms_per_request']:.3f} | {off['cpu_ms_per_request']:.3f} | {row['cpu_ratio']:.1%} |"

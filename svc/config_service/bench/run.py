@@ -61,6 +61,8 @@ AUTH_COST_SCENARIOS = [
     "PUT /api/v1/configurations/{id}",
 ]
 AUTH_COST_PAIRS = int(os.environ.get("BENCH_AUTH_PAIRS", 6))
+# What recording metrics costs: the same scenarios, a worker with metrics and one without, alternating.
+METRICS_SIDES = ("metrics", "off")
 # What a configuration's JSON Schema costs a PUT: the same PUT to configurations with one and without (schema_cost.py).
 SCHEMA_PUT = "PUT /api/v1/configurations/{id} with a schema"
 SCHEMA_COST_SCENARIOS = {"schema": SCHEMA_PUT, "none": "PUT /api/v1/configurations/{id}"}
@@ -282,13 +284,16 @@ def measure(server_pid: int, base_url: str, scenario: str, script: Path | None) 
 # --- orchestration --------------------------------------------------------------------
 
 
-def start_service(database_url: str, workers: int, port: int, auth: str = "tokens") -> subprocess.Popen:
+def start_service(
+    database_url: str, workers: int, port: int, auth: str = "tokens", metrics: bool = True
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "WORKERS": str(workers),
         "PORT": str(port),
         "AUTH": auth,
+        "METRICS_ENABLED": "true" if metrics else "false",
         "HOST": "127.0.0.1",
         "MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
@@ -348,7 +353,7 @@ def main() -> int:
             lambda uow: tokens.create_token(uow, "bench", "admin", None, None),
             "bench",
         )[1]
-        results, fan_outs, batches, auth, latency, schemas = run_all(database_url, ids)
+        results, fan_outs, batches, costs, latency, schemas = run_all(database_url, ids)
         measured_etcd = measure_etcd()
     finally:
         with admin.cursor() as cursor:
@@ -365,7 +370,8 @@ def main() -> int:
         "fan_out": fan_outs,
         "put_latency": latency,
         "batch": batches,
-        "auth_cost": auth,
+        "auth_cost": costs["auth"],
+        "metrics_cost": costs["metrics"],
         "schema_cost": schemas,
         "writes_2_vs_1_workers": writes_scaling(results),
         "etcd": measured_etcd,
@@ -382,7 +388,8 @@ def main() -> int:
         put_latency_table(latency),
         etcd.table(measured_etcd, report["etcd_ratios"]),
         batch_table(batches),
-        auth_cost.table(auth),
+        auth_cost.table(costs["auth"]),
+        auth_cost.table(costs["metrics"], METRICS_SIDES, ("metrics", "METRICS_ENABLED=false")),
         schema_cost.table(schemas),
     ]
     print(f"\nPostgreSQL: {database}\n\n" + "\n\n".join(tables) + f"\n\nsaved {out}")
@@ -457,8 +464,11 @@ def run_all(database_url: str, ids: dict) -> tuple[dict, dict, dict, dict, dict,
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-        auth = measure_auth_cost(database_url, ids, scripts)
-    return results, fan_outs, batches, auth, latency, schemas
+        costs = {
+            "auth": measure_auth_cost(database_url, ids, scripts),
+            "metrics": measure_metrics_cost(database_url, ids, scripts),
+        }
+    return results, fan_outs, batches, costs, latency, schemas
 
 
 def measure_etcd() -> dict:
@@ -484,11 +494,20 @@ def measure_etcd_run(base_url: str, script: Path) -> dict:
 
 def measure_auth_cost(database_url: str, ids: dict, scripts: dict) -> dict:
     """A worker with tokens and one with AUTH=off, both up, measured in alternation."""
+    return _side_by_side(database_url, ids, scripts, auth_cost.SIDES, lambda side: {"auth": side})
+
+
+def measure_metrics_cost(database_url: str, ids: dict, scripts: dict) -> dict:
+    """A worker that records metrics and one with METRICS_ENABLED=false, measured in alternation."""
+    return _side_by_side(database_url, ids, scripts, METRICS_SIDES, lambda side: {"metrics": side == "metrics"})
+
+
+def _side_by_side(database_url: str, ids: dict, scripts: dict, sides: tuple[str, str], options) -> dict:
     servers, processes = {}, []
     try:
-        for side in auth_cost.SIDES:
+        for side in sides:
             port = free_port()
-            processes.append(start_service(database_url, 1, port, side))
+            processes.append(start_service(database_url, 1, port, **options(side)))
             servers[side] = (processes[-1].pid, f"http://127.0.0.1:{port}")
 
         for _, base_url in servers.values():
@@ -499,8 +518,8 @@ def measure_auth_cost(database_url: str, ids: dict, scripts: dict) -> dict:
         def one_run(pid: int, base_url: str, scenario: str) -> dict:
             return measure(pid, base_url, scenario, scripts[scenario])
 
-        results = auth_cost.compare(one_run, servers, AUTH_COST_SCENARIOS, AUTH_COST_PAIRS)
-        print(f"auth cost: {results}", flush=True)
+        results = auth_cost.compare(one_run, servers, AUTH_COST_SCENARIOS, AUTH_COST_PAIRS, sides)
+        print(f"{' / '.join(sides)}: {results}", flush=True)
         return results
     finally:
         for process in processes:

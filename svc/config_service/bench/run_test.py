@@ -133,6 +133,8 @@ def test_a_short_benchmark_runs_end_to_end(empty_database_url, monkeypatch, tmp_
     assert report["postgres"]["fsync"] in ("on", "off")
     assert report["fan_out"]["long-poll"]["waiters"] == report["fan_out"]["sse"]["waiters"] == 20
     assert report["batch"]["one transaction"]["operations"] == 9
+    metrics_cost = report["metrics_cost"]["GET /api/v1/configurations/{id}"]
+    assert metrics_cost["metrics"]["non_2xx"] == metrics_cost["off"]["non_2xx"] == 0 and metrics_cost["rps_ratio"] > 0
     schema_cost = report["schema_cost"]
     assert schema_cost["schema"]["non_2xx"] == schema_cost["none"]["non_2xx"] == 0 and schema_cost["rps_ratio"] > 0
     assert report["fan_out"]["sse"]["max_ms"] < 5000
