@@ -74,7 +74,13 @@ class JsonFormatter(UtcFormatter):
         }
         if record.name == ACCESS_LOGGER and isinstance(record.args, tuple) and len(record.args) == len(ACCESS_FIELDS):
             fields: dict[str, Any] = dict(zip(ACCESS_FIELDS, record.args, strict=True))
-            line.update(fields, path=_redacted(str(fields["path"])), duration_ms=round(float(fields["duration_ms"]), 3))
+            status = fields["status"] if isinstance(fields["status"], int) else None  # "-": none was sent
+            line.update(
+                fields,
+                path=_redacted(str(fields["path"])),
+                status=status,
+                duration_ms=round(float(fields["duration_ms"]), 3),
+            )
         if record.exc_info:
             line["exception"] = _redacted(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=True, default=str)
@@ -142,7 +148,8 @@ def configure_logging(level: str, stream=None, log_format: str = "text") -> logg
         handler = BufferedHandler(stream)
         handler.setFormatter(JsonFormatter() if log_format == "json" else UtcFormatter())
         logger.addHandler(handler)
-        if log_format == "json":  # every line of the worker one object: uvicorn's too
+        if log_format == "json":  # every line of the worker one object: uvicorn's, asyncio's, warnings' too
+            logging.getLogger().handlers = [handler]
             for name in ("uvicorn", "uvicorn.error"):
                 uvicorn_logger = logging.getLogger(name)
                 uvicorn_logger.handlers, uvicorn_logger.propagate = [handler], False

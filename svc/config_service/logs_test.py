@@ -135,6 +135,9 @@ def test_a_json_line_is_one_object_whatever_the_request_path_holds():
         ACCESS_LOGGER, logging.INFO, __file__, 1, "%s %s %s %.1fms request_id=%s token=%s", None, None
     )
     entry.args = ("GET", hostile, 404, 1.23456, "abc", "ci-reader")
+    unanswered = logging.LogRecord(ACCESS_LOGGER, logging.INFO, __file__, 1, entry.msg, None, None)
+    unanswered.args = ("GET", "/", "-", 1.0, "abc", "-")
+    assert json.loads(JsonFormatter().format(unanswered))["status"] is None
     entry.created, entry.msecs = 1_800_000_000.25, 250.0
     line = JsonFormatter().format(entry)
     assert "\n" not in line and "\u2028" not in line and "\u2029" not in line and "\x1b" not in line
@@ -172,15 +175,15 @@ def test_a_json_line_of_another_logger_carries_its_message_and_its_traceback():
 
 def test_configure_logging_in_json_writes_uvicorns_lines_through_the_same_handler():
     stream = io.StringIO()
-    logger = logging.getLogger("config_service")
-    kept = list(logger.handlers)
+    logger, root = logging.getLogger("config_service"), logging.getLogger()
+    kept, kept_root = list(logger.handlers), list(root.handlers)
     logger.handlers = []
     try:
         configure_logging("INFO", stream, log_format="json")
         handler = next(h for h in logger.handlers if isinstance(h, BufferedHandler))
-        assert logging.getLogger("uvicorn.error").handlers == [handler]
+        assert logging.getLogger("uvicorn.error").handlers == [handler] == root.handlers
         assert type(handler.formatter).__name__ == "JsonFormatter"
     finally:
-        logger.handlers = kept
+        logger.handlers, root.handlers = kept, kept_root
         for name in ("uvicorn", "uvicorn.error"):
             logging.getLogger(name).handlers, logging.getLogger(name).propagate = [], True

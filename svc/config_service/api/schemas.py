@@ -314,6 +314,9 @@ class TransactionConfigurationCreate(RequestBody):
     name: Name
     comments: Comments = None
     config: Config
+    json_schema: JsonSchema | None = Field(None, alias="schema")
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
 
 class CreateApplicationOp(RequestBody):

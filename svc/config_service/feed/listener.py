@@ -174,8 +174,8 @@ class ChangeListener:
                     if self._due or self._heard > self._hub.seen:
                         await self._catch_up()
             except (psycopg2.Error, OSError, ConnectionLost, Unavailable) as error:
-                self.reconnects += 1
                 if self._hub.listening:
+                    self.reconnects += 1  # a connection lost (not each failed attempt to get it back)
                     logger.warning("the change listener lost its connection (%s); reconnecting", type(error).__name__)
                 self._hub.disconnected()
                 self._tokens.trusted = False

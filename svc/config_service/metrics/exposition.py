@@ -1,6 +1,7 @@
 """`GET /metrics`'s text: this process's metrics, or with several workers the sum over all of
 them (prometheus-client's multiprocess mode, its folder in PROMETHEUS_MULTIPROC_DIR)."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -33,7 +34,8 @@ def _forget_dead_workers(folder: str) -> None:
     for path in Path(folder).glob("gauge_live*.db"):
         match = LIVE_GAUGE.fullmatch(path.name)
         if match and not _alive(int(match.group(1))):
-            multiprocess.mark_process_dead(int(match.group(1)), folder)
+            with contextlib.suppress(FileNotFoundError):  # another worker's scrape removed it first
+                multiprocess.mark_process_dead(int(match.group(1)), folder)
 
 
 def _alive(pid: int) -> bool:

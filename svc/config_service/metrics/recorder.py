@@ -7,6 +7,7 @@ second per series, not per request. A worker that crashes loses at most its last
 import asyncio
 import bisect
 import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -16,6 +17,7 @@ from config_service.domain.rows import ChangeRow
 from config_service.feed.worker import WorkerFeed
 from config_service.metrics import families
 
+logger = logging.getLogger("config_service")
 FLUSH_SECONDS = 1.0
 UNROUTED = "(unmatched)"  # a request no route served: its path is never a label
 
@@ -120,7 +122,12 @@ async def recording(database: Database, feed: WorkerFeed) -> AsyncIterator[Recor
     async def flush_periodically() -> None:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
-            recorder.flush()
+            try:
+                recorder.flush()
+            except Exception:  # a full disk under the metrics' files, say: say so, and go on
+                logger.exception("metrics could not be recorded")
+
+    recorder.flush()  # at once: a gauge reads 0 until its worker first sets it
 
     task = asyncio.get_running_loop().create_task(flush_periodically())
     try:

@@ -48,8 +48,9 @@ def _bump_application(source: str) -> str:
     )
 
 
-# What the service's validators are kept by: jsonb's text is canonical (keys in one order).
-SCHEMA_DIGEST = "md5(schema::text) AS schema_digest"
+# What the service's validators are kept by: jsonb's text is canonical (keys in one order), and
+# sha256, not md5, so that no two schemas can be made to share one.
+SCHEMA_DIGEST = "encode(sha256(convert_to(schema::text, 'UTF8')), 'hex') AS schema_digest"
 # A write that leaves the schema out keeps the stored one.
 NEW_SCHEMA = "(CASE WHEN %(keep_schema)s THEN schema ELSE %(schema)s::jsonb END)"
 
@@ -211,7 +212,7 @@ class ConfigurationRepository(Repository):
             " WHERE c.id = %(id)s AND r.configuration_id = c.id AND r.version = %(version)s"
             " AND (%(versions)s::int[] IS NULL OR c.version = ANY(%(versions)s::int[])) RETURNING"
             " c.id, c.application_id, c.name, c.comments, c.config, c.schema, c.version, c.created_at, c.updated_at,"
-            f" md5(c.schema::text) AS schema_digest),"
+            f" encode(sha256(convert_to(c.schema::text, 'UTF8')), 'hex') AS schema_digest),"
             f" revision AS ({_record('restore', 'changed')})"
             f" SELECT {COLUMNS}, schema_digest FROM changed",
             {"id": id, "version": version, "versions": versions_param(versions)},

@@ -33,7 +33,10 @@ def violations(
     {loc, msg, type, schema_path}; the schema's own faults and a validation over budget too."""
     if schema is None:
         return []
-    if digest is None and len(json.dumps(schema, separators=(",", ":"))) > rules.max_schema_bytes:
+    if (
+        digest is None
+        and len(json.dumps(schema, separators=(",", ":"), ensure_ascii=False).encode()) > rules.max_schema_bytes
+    ):
         return [_error((*at, "schema"), f"must take at most {rules.max_schema_bytes} bytes", "schema_size")]
     try:
         compiled = compile_schema(schema, digest)

@@ -113,6 +113,17 @@ def test_a_transaction_names_the_operation_and_writes_none_of_it(client, app_id,
     assert client.post(f"{API}/transactions", json={"operations": operations}).status_code == 200
 
 
+def test_a_transaction_creates_a_configuration_with_its_schema_and_holds_it(client, app_id):
+    create = {"application_id": app_id, "name": "t", "config": {"host": "h"}, "schema": SCHEMA}
+    done = client.post(f"{API}/transactions", json={"operations": [{"op": "create_configuration", "body": create}]})
+    assert done.status_code == 200 and done.json()["results"][0]["body"]["schema"] == SCHEMA
+    create = {**create, "name": "u", "config": {"port": 1}}
+    refused(
+        client.post(f"{API}/transactions", json={"operations": [{"op": "create_configuration", "body": create}]}),
+        ["body", "config"],
+    )
+
+
 def test_an_import_dry_run_lists_each_items_violations_and_an_import_refuses_them(client, guarded):
     document = client.get(f"{API}/applications/{guarded['application_id']}/export").json()
     assert document["configurations"][0]["schema"] == SCHEMA  # exported with its schema

@@ -8,6 +8,7 @@ starts: a schema whose `$ref`s and `anyOf`s multiply (each level evaluating the 
 is refused when the work it implies for a config exceeds MAX_WORK, rather than run for hours.
 """
 
+import itertools
 import json
 import re
 import threading
@@ -22,10 +23,15 @@ import jsonschema_rs
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MAX_LEVELS = 33  # a config nests at most 32 levels deep (domain/json_rules.py), plus its root
 MAX_WORK = 1_000_000  # schema-node evaluations one validation may take, estimated before it runs
+MAX_EXPANSION = 200_000  # steps the estimate itself may take, per schema (a schema needing more is refused)
+# Every error of an invalid config is listed only for a config this small: the validator builds
+# all of them before it hands back the first, and a large config could have hundreds of
+# thousands. A larger one gets its first error.
+ALL_ERRORS_UP_TO_VALUES = 10_000
 COMPILED_KEPT = 256  # schemas kept compiled per worker (most configurations share a few)
 
 # Keywords whose schemas apply to the same value, and those that apply to the values inside it.
-IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "$ref")
+IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "dependencies", "$ref")
 INSIDE = (
     "properties",
     "patternProperties",
@@ -37,7 +43,9 @@ INSIDE = (
     "unevaluatedItems",
     "unevaluatedProperties",
 )
-NAMED_SCHEMAS = ("properties", "patternProperties", "dependentSchemas")  # {name: schema}
+NAMED_SCHEMAS = ("properties", "patternProperties", "dependentSchemas", "dependencies")  # {name: schema}
+# Positions where a schema holds schemas (and so where an anchor may stand).
+SCHEMA_MAPS = (*NAMED_SCHEMAS, "$defs", "definitions")
 LISTED_SCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")  # [schema, ...]
 PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
@@ -76,7 +84,10 @@ class Schema:
         except jsonschema_rs.ValidationError as error:
             raise InvalidSchema(_schema_error(error), tuple(error.instance_path)) from None
         self.document = document
-        self.levels = _levels(document)  # schema-node evaluations per level of a config, at most
+        try:
+            self.levels = _levels(document)  # schema-node evaluations per level of a config, at most
+        except RecursionError:
+            raise InvalidSchema("nests or chains its references too deeply to be checked") from None
         try:
             self._validator = jsonschema_rs.Draft202012Validator(
                 document,
@@ -90,20 +101,31 @@ class Schema:
             raise InvalidSchema(f"cannot be compiled: {type(error).__name__}") from None
 
     def violations(self, config: dict[str, Any], limit: int, budget_seconds: float) -> list[Violation]:
-        """Up to `limit` violations of `config`; TooCostly when the work it would take exceeds
-        MAX_WORK, or the validation ran longer than `budget_seconds`."""
-        work = sum(count * per for count, per in zip(_value_levels(config), self.levels, strict=False))
+        """Up to `limit` violations of `config`. TooCostly when the work it would take exceeds
+        MAX_WORK (found before anything runs), or when it took more than `budget_seconds` of this
+        thread's CPU time (so a busy machine does not make a valid write fail)."""
+        values = _value_levels(config)
+        work = sum(count * per for count, per in zip(values, self.levels, strict=False))
         if work > MAX_WORK:
             raise TooCostly(f"validating this config against the schema would take about {work:,} steps")
-        started = time.perf_counter()
-        found = []
-        for error in self._validator.iter_errors(config):
-            found.append(Violation(tuple(error.instance_path), self._message(error), tuple(error.schema_path)))
-            if len(found) >= limit:
-                break
-        if time.perf_counter() - started > budget_seconds:
+        started = time.thread_time()
+        if self._validator.is_valid(config):  # stops at the first failure; most writes end here
+            found = []
+        elif sum(values) <= ALL_ERRORS_UP_TO_VALUES:
+            found = list(itertools.islice(self._violations(self._validator.iter_errors(config)), limit))
+        else:
+            try:
+                self._validator.validate(config)
+                found = []
+            except jsonschema_rs.ValidationError as first:
+                found = list(self._violations([first]))
+        if time.thread_time() - started > budget_seconds:
             raise TooCostly(f"validating this config against the schema took more than {budget_seconds * 1000:g} ms")
         return found
+
+    def _violations(self, errors: Iterable[Any]) -> Iterator[Violation]:
+        for error in errors:
+            yield Violation(tuple(error.instance_path), self._message(error), tuple(error.schema_path))
 
     def _message(self, error: Any) -> str:
         keyword = str(error.schema_path[-1]) if error.schema_path else ""
@@ -131,7 +153,7 @@ _digests = threading.Lock()
 
 def compile_schema(document: dict[str, Any], digest: str | None = None) -> Schema:
     """The schema checked and compiled, kept per worker by its text, or by `digest` when the
-    database gave one (md5 of jsonb's canonical text, so no encoding is needed to find it).
+    database gave one (sha256 of jsonb's canonical text, so no encoding is needed to find it).
     InvalidSchema when it is not valid draft 2020-12, holds a `$ref` to anything outside itself,
     a pattern the linear engine cannot run, or a `$ref` loop that never descends into the value."""
     if digest is not None and (known := _by_digest.get(digest)) is not None:
@@ -158,11 +180,16 @@ def _schema_error(error: Any) -> str:
 
 def _levels(document: dict[str, Any]) -> tuple[int, ...]:
     """How many schema nodes may be evaluated against one value at each level of a config (the
-    root's at 0), `$ref`s followed and every branch of anyOf, oneOf, ... counted, up to MAX_WORK."""
+    root's at 0), `$ref`s followed and every branch of anyOf, oneOf, ... counted, up to MAX_WORK.
+    A node with an `enum` counts as many as the values it compares. A `properties` child applies
+    to at most one value of each object, so it is counted at the object's level."""
+    anchors = _anchors(document)
     memo: dict[tuple[int, int], list[int]] = {}
     active: set[tuple[int, int]] = set()  # being expanded: met again at the same level, a loop
+    steps = 0
 
     def expand(node: Any, depth: int) -> list[int]:
+        nonlocal steps
         counts = [0] * depth
         if depth == 0:
             return counts
@@ -174,10 +201,16 @@ def _levels(document: dict[str, Any]) -> tuple[int, ...]:
             return memo[key]
         if key in active:
             raise InvalidSchema("a $ref loop that never descends into the value")
+        steps += 1
+        if steps > MAX_EXPANSION:
+            raise InvalidSchema("is too complex to be checked")
         active.add(key)
-        for child, inside in _applied(node, document):
-            for level, count in enumerate(expand(child, depth - 1 if inside else depth)):
-                target = level + 1 if inside else level
+        enum = node.get("enum")
+        counts[0] += len(enum) if isinstance(enum, list) else 0
+        for child, place in _applied(node, document, anchors):
+            inner = expand(child, depth - 1 if place != SAME else depth)
+            for level, count in enumerate(inner):
+                target = level if place == SAME or (place == ONE_OF_EACH and level == 0) else level + 1
                 counts[target] = min(MAX_WORK + 1, counts[target] + count)
         active.discard(key)
         memo[key] = counts
@@ -186,34 +219,39 @@ def _levels(document: dict[str, Any]) -> tuple[int, ...]:
     return tuple(expand(document, MAX_LEVELS))
 
 
-def _applied(node: dict[str, Any], document: dict[str, Any]) -> Iterator[tuple[Any, bool]]:
-    """Each schema `node` applies, and whether it applies to the values inside (True) or the same value."""
+SAME, INSIDE_EACH, ONE_OF_EACH = "same", "inside", "one"  # where a child schema applies
+
+
+def _applied(node: dict[str, Any], document: dict[str, Any], anchors: dict[str, Any]) -> Iterator[tuple[Any, str]]:
+    """Each schema `node` applies: to the same value, to every value inside it, or (a named
+    property) to at most one value inside it."""
+    if "$dynamicRef" in node:
+        raise InvalidSchema("$dynamicRef is not supported", ("$dynamicRef",))
     for keyword in (*IN_PLACE, *INSIDE):
         if keyword not in node:
             continue
-        value, inside = node[keyword], keyword in INSIDE
+        value = node[keyword]
+        place = SAME if keyword in IN_PLACE else ONE_OF_EACH if keyword == "properties" else INSIDE_EACH
         if keyword == "$ref":
-            yield _resolve(value, document), False
-        elif keyword in NAMED_SCHEMAS and isinstance(value, dict):
-            yield from ((child, inside) for child in value.values())
+            yield _resolve(value, document, anchors), SAME
+        elif keyword in NAMED_SCHEMAS:
+            if isinstance(value, dict):  # (draft 7's `dependencies` may also name required keys)
+                yield from ((child, place) for child in value.values() if isinstance(child, dict | bool))
         elif keyword in LISTED_SCHEMAS and isinstance(value, list):
-            yield from ((child, inside) for child in value)
+            yield from ((child, place) for child in value)
         else:
-            yield value, inside
-    if "$dynamicRef" in node:
-        raise InvalidSchema("$dynamicRef is not supported", ("$dynamicRef",))
+            yield value, place
 
 
-def _resolve(reference: Any, document: dict[str, Any]) -> Any:
+def _resolve(reference: Any, document: dict[str, Any], anchors: dict[str, Any]) -> Any:
     """The node a `$ref` inside the schema names: `#`, `#/a/json/pointer` or `#anchor`."""
-    if not isinstance(reference, str) or not reference.startswith("#"):
-        raise InvalidSchema("a $ref must name a place inside the schema (#/...)", ("$ref",))
+    if not isinstance(reference, str) or not reference.startswith("#") or "%" in reference:
+        raise InvalidSchema("a $ref must name a place inside the schema (#/... or #anchor)", ("$ref",))
     fragment = reference[1:]
     if fragment and not fragment.startswith("/"):
-        anchored = _anchor(document, fragment)
-        if anchored is None:
+        if fragment not in anchors:
             raise InvalidSchema("a $ref names an anchor the schema does not have", ("$ref",))
-        return anchored
+        return anchors[fragment]
     node: Any = document
     for part in fragment.split("/")[1:]:
         part = part.replace("~1", "/").replace("~0", "~")
@@ -224,21 +262,32 @@ def _resolve(reference: Any, document: dict[str, Any]) -> Any:
     return node
 
 
-def _anchor(node: Any, name: str) -> Any:
-    children: Iterable[Any]
-    if isinstance(node, dict):
-        if node.get("$anchor") == name:
-            return node
-        children = node.values()
-    elif isinstance(node, list):
-        children = node
-    else:
-        return None
-    for child in children:
-        found = _anchor(child, name)
-        if found is not None:
-            return found
-    return None
+def _anchors(document: dict[str, Any]) -> dict[str, Any]:
+    """Every `$anchor` (and `$dynamicAnchor`) of the schema, found where schemas stand (not in
+    an `enum` or `const` value), each once; a `$id` below the root, which would give the `$ref`s
+    under it another base, is refused."""
+    found: dict[str, Any] = {}
+    pending: list[tuple[Any, bool]] = [(document, True)]
+    while pending:
+        node, root = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        if "$id" in node and not root:
+            raise InvalidSchema("a $id is allowed at the root only", ("$id",))
+        for keyword in ("$anchor", "$dynamicAnchor"):
+            name = node.get(keyword)
+            if isinstance(name, str):
+                if name in found:
+                    raise InvalidSchema("an anchor is named twice", (keyword,))
+                found[name] = node
+        for keyword, value in node.items():
+            if keyword in SCHEMA_MAPS and isinstance(value, dict):
+                pending.extend((child, False) for child in value.values())
+            elif keyword in LISTED_SCHEMAS and isinstance(value, list):
+                pending.extend((child, False) for child in value)
+            elif keyword in IN_PLACE or keyword in INSIDE:
+                pending.append((value, False))
+    return found
 
 
 def _value_levels(value: Any) -> list[int]:

@@ -139,3 +139,62 @@ def test_compiled_schemas_are_kept_by_text_and_by_the_databases_digest():
     assert compile_schema(DATABASE, digest="d1") is first
     assert compile_schema({"type": "object"}, digest="d1") is first  # the digest names what was stored
     assert compile_schema({"const": True}) is not compile_schema({"const": 1})  # JSON's true is not 1
+
+
+def ladder(depth: int, through: str) -> dict:
+    """A chain of anyOfs, each level evaluating the next twice, reached through `through`."""
+    defs = {f"l{i}": {"anyOf": [{"$ref": f"#/$defs/l{i + 1}"}, {"$ref": f"#/$defs/l{i + 1}"}]} for i in range(depth)}
+    defs[f"l{depth}"] = {"type": "string"}
+    places = {
+        "dependencies": {"dependencies": {"a": {"$ref": "#/$defs/l0"}}},
+        "dependentSchemas": {"dependentSchemas": {"a": {"$ref": "#/$defs/l0"}}},
+        "if": {"if": {"$ref": "#/$defs/l0"}, "then": True},
+        "contains": {"contains": {"$ref": "#/$defs/l0"}},
+        "unevaluatedProperties": {"unevaluatedProperties": {"$ref": "#/$defs/l0"}},
+    }
+    return {"$defs": defs, **places[through]}
+
+
+@pytest.mark.parametrize("through", ["dependencies", "dependentSchemas", "if", "contains", "unevaluatedProperties"])
+def test_work_that_multiplies_is_found_whichever_keyword_leads_to_it(through):
+    schema = compile_schema(ladder(30, through))
+    with pytest.raises(TooCostly):
+        schema.violations({"a": [1], "b": 2}, 20, 1)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$defs": {"x": {"$id": "http://inner/", "$defs": {"y": {}}, "$ref": "#/$defs/y"}}},  # another base
+        {"$defs": {"a b": {}}, "$ref": "#/$defs/a%20b"},
+        {"$defs": {"a": {"$anchor": "n"}, "b": {"$anchor": "n"}}, "$ref": "#n"},
+        {"const": {"$anchor": "n"}, "$ref": "#n"},  # not an anchor: a value
+    ],
+)
+def test_references_the_estimate_could_read_otherwise_than_the_validator_are_refused(schema):
+    with pytest.raises(InvalidSchema):
+        compile_schema(schema)
+
+
+def test_a_chain_of_thousands_of_references_is_refused_not_a_crash():
+    defs = {f"d{i}": {"$ref": f"#/$defs/d{i + 1}"} for i in range(1500)}
+    defs["d1500"] = {"type": "string"}
+    with pytest.raises(InvalidSchema):
+        compile_schema({"$defs": defs, "$ref": "#/$defs/d0"})
+
+
+def test_an_enum_counts_as_many_steps_as_its_values_and_named_properties_once_per_object():
+    big_enum = compile_schema({"type": "array", "items": {"enum": [f"v{n}" for n in range(7000)]}})
+    with pytest.raises(TooCostly):  # 200 values, each compared with 7,000
+        big_enum.violations(["v1"] * 200, 20, 1)
+    wide = {f"k{n}": {"type": "integer"} for n in range(1000)}
+    schema = compile_schema({"type": "object", "properties": wide})
+    assert schema.violations({f"k{n}": n for n in range(1000)}, 20, 1) == []  # 1,000 keys, 1,000 schemas
+
+
+def test_a_large_config_that_does_not_fit_gets_its_first_violation_at_once():
+    schema = compile_schema({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}})
+    started = time.perf_counter()
+    found = schema.violations({"a": list(range(100_000))}, 20, 5)
+    assert len(found) == 1 and found[0].message == "must be of type string"
+    assert time.perf_counter() - started < 0.5
