@@ -1,5 +1,6 @@
 import threading
 import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -141,59 +142,54 @@ def test_url_and_token_default_to_the_environment(service, monkeypatch):
         assert client.connection.url == service.url and client.me().name == "tests"
 
 
-def test_a_create_retried_through_a_connection_cut_after_the_commit_makes_one_application(service):
-    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=1)
+@contextmanager
+def answers_cut(service, cuts: int = 1):
+    """A client whose first `cuts` answers are cut by a proxy after the service served them; and the proxy."""
+    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=cuts)
     try:
         with ConfigClient(f"http://127.0.0.1:{proxy.port}", service.token, backoff=FAST) as client:
-            made = client.create_application("once")  # the first answer is cut: the client sends it again
-            assert proxy.cuts == 0
-            assert [a.id for a in client.applications()] == [made.id]
+            yield client, proxy
     finally:
         proxy.close()
+
+
+def test_a_create_retried_through_a_connection_cut_after_the_commit_makes_one_application(service):
+    with answers_cut(service) as (client, proxy):
+        made = client.create_application("once")  # the first answer is cut: the client sends it again
+        assert proxy.cuts == 0
+        assert [a.id for a in client.applications()] == [made.id]
 
 
 def test_a_conditional_update_whose_answer_was_lost_finds_its_own_change(service, client):
     app = client.create_application("billing")
     made = client.create_configuration(app.id, "db", {"v": 1})
-    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=1)
-    try:
-        with ConfigClient(f"http://127.0.0.1:{proxy.port}", service.token, backoff=FAST) as cut:
-            updated = cut.update_configuration(made.id, name="db", config={"v": 2}, if_match=1)
-            assert (updated.version, updated.config) == (2, {"v": 2})
-            proxy.cuts = 1
-            cut.delete_configuration(made.id, if_match=2)  # the retry finds it gone: done
-        assert [r.version for r in client.revisions(made.id)] == [3, 2, 1]
-    finally:
-        proxy.close()
+    with answers_cut(service) as (cut, proxy):
+        updated = cut.update_configuration(made.id, name="db", config={"v": 2}, if_match=1)
+        assert (updated.version, updated.config) == (2, {"v": 2})
+        proxy.cuts = 1
+        cut.delete_configuration(made.id, if_match=2)  # the retry finds it gone: done
+    assert [r.version for r in client.revisions(made.id)] == [3, 2, 1]
 
 
 def test_a_conditional_update_beaten_by_another_writer_still_fails(service, client):
     app = client.create_application("billing")
     made = client.create_configuration(app.id, "db", {"v": 1})
-    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=1)
-    try:
-        with ConfigClient(f"http://127.0.0.1:{proxy.port}", service.token, backoff=FAST) as cut:
-            cut.update_configuration(made.id, name="db", config={"v": 2}, if_match=1)  # stored; answer lost
-            client.update_configuration(made.id, name="db", config={"v": 3})  # someone else, version 3
-            proxy.cuts = 1
-            with pytest.raises(PreconditionFailed) as stale:
-                cut.update_configuration(made.id, name="db", config={"v": 4}, if_match=2)
-            assert stale.value.current_version == 3
-    finally:
-        proxy.close()
+    with answers_cut(service) as (cut, proxy):
+        cut.update_configuration(made.id, name="db", config={"v": 2}, if_match=1)  # stored; answer lost
+        client.update_configuration(made.id, name="db", config={"v": 3})  # someone else, version 3
+        proxy.cuts = 1
+        with pytest.raises(PreconditionFailed) as stale:
+            cut.update_configuration(made.id, name="db", config={"v": 4}, if_match=2)
+        assert stale.value.current_version == 3
 
 
 def test_a_write_without_if_match_is_not_sent_again_after_an_unknown_outcome(service, client):
     app = client.create_application("billing")
     made = client.create_configuration(app.id, "db", {"v": 1})
-    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=1)
-    try:
-        with ConfigClient(f"http://127.0.0.1:{proxy.port}", service.token, backoff=FAST) as cut:
-            with pytest.raises(Unavailable) as unknown:
-                cut.update_configuration(made.id, name="db", config={"v": 2})
-            assert unknown.value.outcome_unknown and unknown.value.status is None
-    finally:
-        proxy.close()
+    with answers_cut(service) as (cut, proxy):
+        with pytest.raises(Unavailable) as unknown:
+            cut.update_configuration(made.id, name="db", config={"v": 2})
+        assert unknown.value.outcome_unknown and unknown.value.status is None
     assert client.get_configuration(made.id).version == 2  # it was stored, once
 
 
@@ -203,12 +199,8 @@ def test_reads_are_retried_until_the_service_answers(service):
         with pytest.raises(Unavailable) as down:
             client.health()
         assert down.value.status is None and not down.value.outcome_unknown
-    proxy = AnswerCutter("127.0.0.1", int(service.url.rsplit(":", 1)[1]), cuts=3)
-    try:
-        with ConfigClient(f"http://127.0.0.1:{proxy.port}", service.token, backoff=FAST) as client:
-            assert client.me().name == "tests" and proxy.cuts == 0
-    finally:
-        proxy.close()
+    with answers_cut(service, cuts=3) as (client, proxy):
+        assert client.me().name == "tests" and proxy.cuts == 0
 
 
 def test_a_503_is_retried_with_its_retry_after_and_raised_when_it_lasts(monkeypatch):
